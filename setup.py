@@ -1,0 +1,35 @@
+"""One distribution, two Airbyte sources: Freshdesk and Talkdesk Explore."""
+
+from setuptools import find_packages, setup
+
+SOURCE_PACKAGES = ["source_freshdesk", "source_talkdesk_explore"]
+
+setup(
+    name="helpdesk-airbyte-sources",
+    version="0.1.0",
+    description="Airbyte sources for Freshdesk (API v2) and Talkdesk Explore reports.",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10,<3.14",
+    packages=find_packages(include=[f"{p}*" for p in SOURCE_PACKAGES]),
+    package_data={package: ["spec.json", "schemas/*.json"] for package in SOURCE_PACKAGES},
+    install_requires=[
+        "airbyte-cdk>=7.39.1,<8",
+        "requests>=2.31",
+        "pendulum>=3.0,<4",
+        "pydantic>=2.7,<3",
+    ],
+    extras_require={
+        "tests": [
+            "pytest>=8",
+            "requests-mock>=1.11",
+            "ruff==0.17.6",
+        ],
+    },
+    entry_points={
+        "console_scripts": [
+            "source-freshdesk=source_freshdesk.run:run",
+            "source-talkdesk-explore=source_talkdesk_explore.run:run",
+        ],
+    },
+)

@@ -1,0 +1,3 @@
+from source_freshdesk.source import SourceFreshdesk
+
+__all__ = ["SourceFreshdesk"]
