@@ -1,0 +1,51 @@
+"""The shared state behind the three HTTP servers, and the runtime knobs that act on it."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from .auth import TokenIssuer
+from .clock import SandboxClock
+from .data import Dataset
+from .jobs import JobBoard
+from .stats import RequestStats
+from .storage import UrlSigner
+
+REDIRECT_CODES = (300, 302, 303)
+
+
+@dataclass
+class SandboxCore:
+    clock: SandboxClock
+    dataset: Dataset
+    tokens: TokenIssuer
+    jobs: JobBoard
+    signer: UrlSigner
+    stats: RequestStats
+    redirect_code: int
+    retry_after_s: int | None
+    create_status_code: int
+    wrap_job: bool
+    # Filled in once the servers are bound, because signed URLs and _links are absolute.
+    api_url: str = ""
+    storage_url: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def current_redirect_code(self) -> int:
+        with self.lock:
+            return self.redirect_code
+
+    def set_redirect_code(self, code: int) -> None:
+        if code not in REDIRECT_CODES:
+            raise ValueError(f"redirect code must be one of {REDIRECT_CODES}")
+        with self.lock:
+            self.redirect_code = code
+
+    def current_retry_after(self) -> int | None:
+        with self.lock:
+            return self.retry_after_s
+
+    def set_retry_after(self, seconds: int | None) -> None:
+        with self.lock:
+            self.retry_after_s = seconds

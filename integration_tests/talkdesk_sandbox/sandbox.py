@@ -1,0 +1,208 @@
+"""`TalkdeskSandbox`: the three servers plus ground truth, stats and runtime controls."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+from types import TracebackType
+
+from .auth import TokenIssuer
+from .clock import SandboxClock
+from .core import REDIRECT_CODES, SandboxCore
+from .data import Dataset
+from .jobs import FAILURE_STATUSES, JobBoard
+from .servers import ExploreHandler, SandboxHTTPServer, StorageHandler, TokenHandler
+from .settings import REPORT_TYPES, TalkdeskSandboxSettings
+from .stats import RequestStats
+from .storage import UrlSigner
+
+DEFAULT_HISTORY_DAYS = 150
+
+
+def _utc(moment: datetime, what: str) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError(f"{what} must be timezone-aware")
+    return moment.astimezone(timezone.utc)
+
+
+class TalkdeskSandbox:
+    """Fake Talkdesk account on 127.0.0.1: token host, Explore API host and storage host.
+
+    Use as a context manager; the servers bind ephemeral ports and stop on exit.
+    """
+
+    def __init__(self, settings: TalkdeskSandboxSettings | None = None) -> None:
+        self.settings = settings = settings or TalkdeskSandboxSettings()
+        if settings.redirect_code not in REDIRECT_CODES:
+            raise ValueError(f"redirect_code must be one of {REDIRECT_CODES}")
+        real_now = datetime.now(timezone.utc).replace(microsecond=0)
+        data_end = real_now if settings.now is None else _utc(settings.now, "now")
+        if settings.history_start is None:
+            history_start = (data_end - timedelta(days=DEFAULT_HISTORY_DAYS)).replace(
+                hour=0, minute=0, second=0, microsecond=0
+            )
+        else:
+            history_start = _utc(settings.history_start, "history_start")
+        self.history_start = history_start
+        self.client_id = settings.client_id
+        self.client_secret = settings.client_secret
+        self._core = SandboxCore(
+            clock=SandboxClock(settings.now and data_end),
+            dataset=Dataset(settings.seed, history_start, data_end, settings.rows_per_day),
+            tokens=TokenIssuer(
+                settings.client_id,
+                settings.client_secret,
+                settings.granted_scopes,
+                settings.token_lifetime_s,
+            ),
+            jobs=JobBoard(
+                quota=settings.quota,
+                foreign_jobs=settings.foreign_jobs,
+                default_duration_s=settings.job_duration_s,
+                durations_by_type=dict(settings.job_duration_by_type),
+            ),
+            signer=UrlSigner(settings.signed_url_ttl_s),
+            stats=RequestStats(),
+            redirect_code=settings.redirect_code,
+            retry_after_s=settings.retry_after_s,
+            create_status_code=settings.create_status_code,
+            wrap_job=settings.wrap_job,
+        )
+        self._servers: list[SandboxHTTPServer] = []
+        self._threads: list[threading.Thread] = []
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> TalkdeskSandbox:
+        if self._servers:
+            return self
+        for handler in (TokenHandler, ExploreHandler, StorageHandler):
+            server = SandboxHTTPServer(handler, self._core)
+            thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.1},
+                name=f"talkdesk-sandbox-{handler.__name__}",
+                daemon=True,
+            )
+            thread.start()
+            self._servers.append(server)
+            self._threads.append(thread)
+        self._core.api_url = self.api_url
+        self._core.storage_url = self.storage_url
+        return self
+
+    def close(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._servers, self._threads = [], []
+
+    def __enter__(self) -> TalkdeskSandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _server_url(self, index: int) -> str:
+        if not self._servers:
+            raise RuntimeError("the sandbox is not started")
+        return self._servers[index].url
+
+    # --- addresses and config -------------------------------------------------------------------
+
+    @property
+    def token_url(self) -> str:
+        return self._server_url(0) + "/oauth/token"
+
+    @property
+    def api_url(self) -> str:
+        return self._server_url(1)
+
+    @property
+    def storage_url(self) -> str:
+        return self._server_url(2)
+
+    def config(self, **overrides: object) -> dict:
+        """A ready connector config pointing at this sandbox; keyword arguments override keys."""
+        config: dict = {
+            "start_date": self.history_start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "timezone": "UTC",
+            "auth_url": self.token_url,
+            "api_url": self.api_url,
+            "region": "us",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "api_key": f"{self.client_id}:{self.client_secret}",
+        }
+        config.update(overrides)
+        return config
+
+    # --- ground truth and observations ----------------------------------------------------------
+
+    @property
+    def now(self) -> datetime:
+        return self._core.clock.now()
+
+    @property
+    def data_end(self) -> datetime:
+        """No report row is at or after this instant (the dataset's exclusive end)."""
+        return self._core.dataset.end
+
+    def rows(self, report_type: str, start: datetime, end: datetime) -> list[dict]:
+        """The entries a job with timespan [start, end) returns, in file order."""
+        if report_type not in REPORT_TYPES:
+            raise ValueError(f"unknown report type {report_type!r}")
+        return self._core.dataset.window(report_type, _utc(start, "start"), _utc(end, "end"))
+
+    def stats(self) -> dict:
+        return {**self._core.stats.snapshot(), **self._core.jobs.snapshot()}
+
+    def reset_stats(self) -> None:
+        self._core.stats.reset()
+        self._core.jobs.reset_stats()
+
+    # --- runtime controls (thread-safe) ---------------------------------------------------------
+
+    def fail_next_jobs(self, report_type: str, statuses: Iterable[str] = FAILURE_STATUSES) -> None:
+        """The next jobs created for `report_type` end with these statuses, one job per status."""
+        if report_type not in REPORT_TYPES:
+            raise ValueError(f"unknown report type {report_type!r}")
+        self._core.jobs.fail_next(report_type, statuses)
+
+    def set_job_duration(self, seconds: float, report_type: str | None = None) -> None:
+        """Time from create to done for jobs created from now on; None sets it for every type."""
+        self._core.jobs.set_duration(seconds, report_type)
+
+    def set_foreign_jobs(self, n: int) -> None:
+        """Jobs of other tools that occupy the account quota until set back to 0."""
+        self._core.jobs.set_foreign_jobs(n)
+
+    def set_redirect_code(self, code: int) -> None:
+        self._core.set_redirect_code(code)
+
+    def set_retry_after(self, seconds: int | None) -> None:
+        self._core.set_retry_after(seconds)
+
+    def expire_tokens_now(self) -> None:
+        self._core.tokens.expire_all()
+
+    def set_token_lifetime(self, seconds: float) -> None:
+        self._core.tokens.set_lifetime(seconds)
+
+    def expire_signed_urls_now(self) -> None:
+        self._core.signer.expire_all()
+
+    def set_signed_url_ttl(self, seconds: int) -> None:
+        self._core.signer.set_ttl(seconds)
+
+    def set_granted_scopes(self, scopes: Iterable[str]) -> None:
+        """Scopes granted to tokens issued from now on (tokens already issued keep theirs)."""
+        self._core.tokens.set_granted_scopes(list(scopes))

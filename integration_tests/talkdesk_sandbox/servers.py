@@ -1,0 +1,402 @@
+"""The three HTTP servers: token host, Explore API host and signed-URL storage host.
+
+Plain stdlib `ThreadingHTTPServer`s speaking HTTP/1.1 with a Content-Length on every response, so
+clients can keep connections alive and stream report bodies.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from time import monotonic as _now_mono
+from urllib.parse import parse_qs, urlsplit
+
+from .auth import IssuedToken, ScopeNotGranted
+from .core import SandboxCore
+from .data import VERSIONED_REPORTS
+from .jobs import ACTIVE_STATUSES, Job, QuotaExceeded
+from .settings import READ_SCOPE, REPORT_TYPES, WRITE_SCOPE
+from .timestamps import format_api_time, parse_api_time, resolve_timezone
+
+MAX_TIMESPAN = timedelta(days=31)
+REPORT_FORMATS = ("csv", "json", "json_bulk")
+SERVED_FORMATS = ("json",)
+_STREAM_CHUNK = 64 * 1024
+
+_API_PATH = re.compile(r"^/data/reports/(?P<type>[^/]+)/(?P<kind>jobs|files)(?:/(?P<id>[^/]+))?$")
+_STORAGE_PATH = re.compile(r"^/reports/(?P<type>[^/]+)/(?P<id>[^/]+)\.json$")
+
+
+class SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], core: SandboxCore) -> None:
+        self.core = core
+        super().__init__(("127.0.0.1", 0), handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: SandboxHTTPServer
+    # Idle keep-alive connections are dropped so handler threads do not linger after a test.
+    timeout = 30
+
+    @property
+    def core(self) -> SandboxCore:
+        return self.server.core
+
+    def log_message(self, format: str, *args: object) -> None:
+        # Silent: request lines can carry signed-URL signatures and tests read their own output.
+        pass
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.core.stats.response(status)
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _send_json(
+        self, status: int, payload: object, headers: dict[str, str] | None = None
+    ) -> None:
+        self._send(status, json.dumps(payload).encode(), "application/json", headers)
+
+    def _path_and_query(self) -> tuple[str, dict[str, list[str]]]:
+        parts = urlsplit(self.path)
+        return parts.path, parse_qs(parts.query)
+
+
+# --- token host ---------------------------------------------------------------------------------
+
+
+class TokenHandler(_Handler):
+    def do_POST(self) -> None:
+        path, _ = self._path_and_query()
+        body = self._read_body()
+        if path != "/oauth/token":
+            self._send_json(404, {"error": "not_found", "error_description": "Unknown path"})
+            return
+        self.core.stats.request("token")
+        if not self.core.tokens.client_matches(self.headers.get("Authorization")):
+            self._send_json(
+                401,
+                {"error": "invalid_client", "error_description": "Client authentication failed"},
+                {"WWW-Authenticate": 'Basic realm="talkdesk"'},
+            )
+            return
+        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type != "application/x-www-form-urlencoded":
+            self._oauth_error("invalid_request", "Body must be application/x-www-form-urlencoded")
+            return
+        form = parse_qs(body.decode("utf-8", "replace"))
+        grant_type = form.get("grant_type", [""])[0]
+        if not grant_type:
+            self._oauth_error("invalid_request", "Missing grant_type parameter")
+            return
+        if grant_type != "client_credentials":
+            self._oauth_error("unsupported_grant_type", f"Unsupported grant_type {grant_type}")
+            return
+        try:
+            token, issued = self.core.tokens.issue(form.get("scope", [None])[0])
+        except ScopeNotGranted as missing:
+            self._oauth_error("invalid_scope", f"Scope not granted to this client: {missing}")
+            return
+        self.core.stats.token_issued()
+        self._send_json(
+            200,
+            {
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": int(issued.lifetime_s),
+                "scope": self.core.tokens.granted_scope_string(issued),
+            },
+            {"Cache-Control": "no-store"},
+        )
+
+    def _oauth_error(self, error: str, description: str) -> None:
+        self._send_json(400, {"error": error, "error_description": description})
+
+
+# --- Explore API host ---------------------------------------------------------------------------
+
+
+def _api_error(code: str, description: str, fields: list[dict] | None = None) -> dict:
+    body: dict = {"code": code, "description": description, "message": description}
+    if fields is not None:
+        body["fields"] = fields
+    return body
+
+
+class ExploreHandler(_Handler):
+    def do_POST(self) -> None:
+        path, _ = self._path_and_query()
+        body = self._read_body()
+        match = _API_PATH.match(path)
+        if not match or match["kind"] != "jobs" or match["id"]:
+            self._send_json(404, _api_error("0000404", "Resource not found"))
+            return
+        self.core.stats.request("create")
+        if self._authorize(WRITE_SCOPE) and self._known_type(match["type"]):
+            self._create(match["type"], body)
+
+    def do_GET(self) -> None:
+        path, _ = self._path_and_query()
+        match = _API_PATH.match(path)
+        if not match or not match["id"]:
+            self._send_json(404, _api_error("0000404", "Resource not found"))
+            return
+        kind = "poll" if match["kind"] == "jobs" else "file"
+        self.core.stats.request(kind)
+        if not (self._authorize(READ_SCOPE) and self._known_type(match["type"])):
+            return
+        job = self.core.jobs.get(match["type"], match["id"])
+        if job is None:
+            self._send_json(404, _api_error("0330404", "Report job not found"))
+        elif kind == "poll":
+            self._poll(job)
+        else:
+            self._file(job)
+
+    # --- checks ---
+
+    def _authorize(self, scope: str) -> bool:
+        header = self.headers.get("Authorization") or ""
+        issued: IssuedToken | None = None
+        if header.startswith("Bearer "):
+            issued = self.core.tokens.lookup(header[7:].strip())
+        if issued is None:
+            self._send_json(401, _api_error("1001401", "Unauthorized: invalid or expired token"))
+            return False
+        if scope not in issued.scopes:
+            self._send_json(403, _api_error("1001403", f"Forbidden: token lacks scope {scope}"))
+            return False
+        return True
+
+    def _known_type(self, report_type: str) -> bool:
+        if report_type in REPORT_TYPES:
+            return True
+        self._send_json(404, _api_error("0330405", f"Unknown report type {report_type}"))
+        return False
+
+    # --- endpoints ---
+
+    def _create(self, report_type: str, raw: bytes) -> None:
+        try:
+            request = json.loads(raw or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            request = None
+        if not isinstance(request, dict):
+            self._send_json(400, _api_error("0330400", "Malformed request body", []))
+            return
+        validated = self._validate(request)
+        if isinstance(validated, list):
+            self._send_json(400, _api_error("0330400", "Invalid request", validated))
+            return
+        start, end, zone_name, report_format = validated
+        try:
+            job = self.core.jobs.create(
+                report_type=report_type,
+                name=request.get("name"),
+                timespan=request["timespan"],
+                timezone=zone_name,
+                report_format=report_format,
+                start=start,
+                end=end,
+                created_at=self.core.clock.now(),
+            )
+        except QuotaExceeded:
+            retry_after = self.core.current_retry_after()
+            headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+            self._send_json(
+                429,
+                _api_error("0330429", "Too many requests: simultaneous report quota exceeded"),
+                headers,
+            )
+            return
+        self._send_json(self.core.create_status_code, self._job_body(job, "created"))
+
+    def _validate(self, request: dict) -> list[dict] | tuple:
+        """Resolved (start, end, timezone, format) or the list of field errors."""
+        errors: list[dict] = []
+
+        def reject(name: str, description: str) -> list[dict]:
+            errors.append({"name": name, "description": description})
+            return errors
+
+        name = request.get("name")
+        if name is not None and (not isinstance(name, str) or len(name) > 256):
+            return reject("name", "must be a string of at most 256 characters")
+        report_format = request.get("format", "json")
+        if report_format not in REPORT_FORMATS:
+            return reject("format", f"must be one of {', '.join(REPORT_FORMATS)}")
+        if report_format not in SERVED_FORMATS:
+            return reject("format", "the sandbox only serves json reports")
+        zone_name = request.get("timezone", "UTC")
+        zone = resolve_timezone(zone_name) if isinstance(zone_name, str) else None
+        if zone is None:
+            return reject("timezone", "must be an IANA timezone name")
+        timespan = request.get("timespan")
+        if not isinstance(timespan, dict) or "from" not in timespan or "to" not in timespan:
+            return reject("timespan", "timespan.from and timespan.to are mandatory")
+        start = parse_api_time(timespan["from"], zone)
+        end = parse_api_time(timespan["to"], zone)
+        if start is None:
+            return reject("timespan.from", "must be an ISO-8601 datetime")
+        if end is None:
+            return reject("timespan.to", "must be an ISO-8601 datetime")
+        if end <= start:
+            return reject("timespan.to", "must be after timespan.from")
+        if end - start > MAX_TIMESPAN:
+            return reject("timespan", "must not be longer than 31 days")
+        if end > self.core.clock.now():
+            return reject("timespan.to", "must not be in the future")
+        return start, end, zone_name, report_format
+
+    def _poll(self, job: Job) -> None:
+        status = job.status(_now_mono())
+        if status == "done":
+            location = f"/data/reports/{job.report_type}/files/{job.id}"
+            self._send_json(
+                self.core.current_redirect_code(),
+                self._job_body(job, status),
+                {"Location": location},
+            )
+        else:
+            self._send_json(200, self._job_body(job, status))
+
+    def _file(self, job: Job) -> None:
+        status = job.status(_now_mono())
+        if status in ACTIVE_STATUSES:
+            self._send_json(200, self._job_body(job, status))
+            return
+        if status != "done":
+            self._send_json(404, _api_error("0330406", f"Report file not available: job {status}"))
+            return
+        path = f"/reports/{job.report_type}/{job.id}.json"
+        expires, signature = self.core.signer.sign(path, self.core.clock.epoch())
+        location = f"{self.core.storage_url}{path}?expires={expires}&signature={signature}"
+        self._send_json(
+            self.core.current_redirect_code(), self._job_body(job, status), {"Location": location}
+        )
+
+    def _job_body(self, job: Job, status: str) -> dict:
+        base = f"{self.core.api_url}/data/reports/{job.report_type}"
+        links = {"self": {"href": f"{base}/jobs/{job.id}"}}
+        if status == "done":
+            links["files"] = {"href": f"{base}/files/{job.id}"}
+        fields = {
+            "id": job.id,
+            "name": job.name,
+            "created_at": format_api_time(job.created_at),
+            "status": status,
+            "type": job.report_type,
+            "format": job.format,
+            "timezone": job.timezone,
+            "timespan": job.timespan,
+        }
+        if self.core.wrap_job:
+            return {"job": fields, "_links": links}
+        return {**fields, "_links": links}
+
+
+# --- storage host -------------------------------------------------------------------------------
+
+
+def _s3_error(code: str, message: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{code}</Code><Message>{message}</Message>"
+        "<RequestId>SANDBOX</RequestId><HostId>sandbox</HostId></Error>"
+    ).encode()
+
+
+class StorageHandler(_Handler):
+    def do_GET(self) -> None:
+        path, query = self._path_and_query()
+        self.core.stats.request("storage")
+        if self.headers.get("Authorization") is not None:
+            # A pre-signed GET plus an Authorization header is two auth mechanisms; S3 refuses it.
+            self.core.stats.storage_with_authorization()
+            self._send_xml(
+                400,
+                "InvalidArgument",
+                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
+                "Signature query string parameter or the Authorization header should be specified",
+            )
+            return
+        match = _STORAGE_PATH.match(path)
+        job = self.core.jobs.get(match["type"], match["id"]) if match else None
+        if job is None or job.status(_now_mono()) != "done":
+            self._send_xml(404, "NoSuchKey", "The specified key does not exist.")
+            return
+        verdict = self.core.signer.verify(
+            path,
+            query.get("expires", [None])[0],
+            query.get("signature", [None])[0],
+            self.core.clock.epoch(),
+        )
+        if verdict == "expired":
+            self._send_xml(403, "AccessDenied", "Request has expired")
+            return
+        if verdict != "ok":
+            self._send_xml(
+                403,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided.",
+            )
+            return
+        self._stream_report(job)
+
+    def _send_xml(self, status: int, code: str, message: str) -> None:
+        self._send(status, _s3_error(code, message), "application/xml")
+
+    def _stream_report(self, job: Job) -> None:
+        entries = self.core.dataset.window(job.report_type, job.start, job.end)
+        chunks = list(_report_chunks(job.report_type, entries))
+        self.core.stats.response(200)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(sum(len(chunk) for chunk in chunks)))
+        self.end_headers()
+        for chunk in chunks:
+            self.wfile.write(chunk)
+
+
+def _report_chunks(report_type: str, entries: list[dict]) -> Iterator[bytes]:
+    """The report file in ~64 KiB pieces, so large reports reach the client progressively."""
+    buffer = [b'{"entries": [']
+    size = len(buffer[0])
+    for index, entry in enumerate(entries):
+        piece = (b", " if index else b"") + json.dumps(entry).encode()
+        buffer.append(piece)
+        size += len(piece)
+        if size >= _STREAM_CHUNK:
+            yield b"".join(buffer)
+            buffer, size = [], 0
+    tail = {"total": len(entries)}
+    if report_type in VERSIONED_REPORTS:
+        tail.update({"type": report_type, "version": "v1"})
+    buffer.append(b"], " + json.dumps(tail)[1:].encode())
+    yield b"".join(buffer)
