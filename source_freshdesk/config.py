@@ -1,0 +1,129 @@
+"""The connector's configuration: validated once, turned into typed values with clear errors."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import pendulum
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+API_PATH = "/api/v2/"
+DEFAULT_LOOKBACK_DAYS = 14
+# A host label per RFC 1123; a Freshdesk account name is one such label.
+_HOST_RE = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+_LOOPBACK_NAMES = {"localhost"}
+
+
+def config_error(message: str) -> AirbyteTracedException:
+    return AirbyteTracedException(
+        message=message, internal_message=message, failure_type=FailureType.config_error
+    )
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def base_url_from_domain(domain: str) -> str:
+    """Turn `acme`, `acme.freshdesk.com` or `https://acme.freshdesk.com[/api/v2]` into the API base URL.
+
+    Plain http is refused unless the host is loopback: the API key travels in every request's
+    Authorization header, so it must never cross a network in clear text.
+    """
+    raw = (domain or "").strip()
+    if not raw:
+        raise config_error("`domain` is empty: give your helpdesk, e.g. `acme.freshdesk.com`.")
+    if "://" not in raw:
+        raw = f"https://{raw}"
+    parts = urlsplit(raw)
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if scheme not in ("https", "http"):
+        raise config_error(f"`domain` has an unsupported scheme '{scheme}': use https://.")
+    try:
+        port = parts.port
+    except ValueError:
+        raise config_error(f"`domain` '{domain}' has an invalid port.") from None
+    if not host or not (_HOST_RE.match(host) or is_loopback(host)):
+        raise config_error(
+            f"`domain` '{domain}' is not a valid host name; expected e.g. `acme.freshdesk.com`."
+        )
+    if scheme == "http" and not is_loopback(host):
+        raise config_error(
+            f"`domain` '{domain}' uses plain http://, which would send the API key unencrypted; "
+            "use https:// (http is accepted only for loopback test servers)."
+        )
+    if parts.path.rstrip("/") not in ("", API_PATH.rstrip("/")) or parts.query or parts.fragment:
+        raise config_error(
+            f"`domain` '{domain}' must be the helpdesk address only, e.g. `https://acme.freshdesk.com`."
+        )
+    if "." not in host and not is_loopback(host):
+        host = f"{host}.freshdesk.com"
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc = f"{netloc}:{port}"
+    return f"{scheme}://{netloc}{API_PATH}"
+
+
+def parse_start_date(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        parsed = pendulum.parse(str(value), tz="UTC")
+    except (ValueError, pendulum.parsing.exceptions.ParserError):
+        raise config_error(
+            f"`start_date` '{value}' is not a date-time; use e.g. 2024-01-01T00:00:00Z."
+        ) from None
+    if not isinstance(parsed, datetime):
+        raise config_error(f"`start_date` '{value}' is not a date-time.")
+    return datetime.fromtimestamp(parsed.timestamp(), tz=timezone.utc)
+
+
+class _RawConfig(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    domain: str
+    api_key: str = Field(min_length=1, repr=False)
+    start_date: str | None = None
+    requests_per_minute: int | None = Field(default=None, ge=1)
+    lookback_window_in_days: int = Field(default=DEFAULT_LOOKBACK_DAYS, ge=0, le=365)
+
+
+class FreshdeskConfig(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    base_url: str
+    api_key: str = Field(repr=False)
+    start_date: datetime | None
+    requests_per_minute: int | None
+    lookback_window_in_days: int
+
+    @classmethod
+    def from_mapping(cls, config: Mapping[str, Any]) -> FreshdeskConfig:
+        try:
+            raw = _RawConfig.model_validate(dict(config))
+        except ValidationError as error:
+            problems = "; ".join(
+                f"`{'.'.join(str(p) for p in e['loc'])}`: {e['msg']}" for e in error.errors()
+            )
+            raise config_error(f"Invalid Freshdesk configuration: {problems}.") from None
+        return cls(
+            base_url=base_url_from_domain(raw.domain),
+            api_key=raw.api_key,
+            start_date=parse_start_date(raw.start_date),
+            requests_per_minute=raw.requests_per_minute,
+            lookback_window_in_days=raw.lookback_window_in_days,
+        )

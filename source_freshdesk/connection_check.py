@@ -1,0 +1,73 @@
+"""`check`: one cheap call any agent's key may make, with one clear message per way it can fail."""
+
+from __future__ import annotations
+
+import requests
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_freshdesk.auth import api_key_authenticator
+from source_freshdesk.config import FreshdeskConfig, config_error
+from source_freshdesk.http_errors import describe_failure, json_body, retry_after_seconds
+
+# settings/helpdesk is readable by non-admin keys (Airbyte 3.1+ checks `agents`, which is not).
+CHECK_PATH = "settings/helpdesk"
+TIMEOUT_SECONDS = 30
+MAX_RATE_LIMIT_WAIT_SECONDS = 60
+
+
+def check_connection(config: FreshdeskConfig) -> None:
+    """Raises an AirbyteTracedException (config_error) that says what to fix."""
+    host = config.base_url.split("://", 1)[1].split("/", 1)[0]
+    url = f"{config.base_url}{CHECK_PATH}"
+    with requests.Session() as session:
+        session.auth = api_key_authenticator(config.api_key)
+        response = _get(session, url, host)
+        if response.status_code == 429:
+            wait = retry_after_seconds(response.headers.get("Retry-After")) or 5
+            if wait > MAX_RATE_LIMIT_WAIT_SECONDS:
+                raise config_error(
+                    f"Freshdesk's rate limit for this account is used up for {wait:.0f} s; "
+                    "run the check again later."
+                )
+            import time
+
+            time.sleep(wait)
+            response = _get(session, url, host)
+    if 200 <= response.status_code < 300 and isinstance(json_body(response), dict):
+        return
+    if 200 <= response.status_code < 300:
+        raise config_error(
+            f"{host} answered, but not with the Freshdesk API (the body is not JSON): check `domain`."
+        )
+    failure_type, message = describe_failure(response)
+    raise AirbyteTracedException(
+        message=message, internal_message=message, failure_type=failure_type
+    )
+
+
+def _get(session: requests.Session, url: str, host: str) -> requests.Response:
+    try:
+        return session.get(url, timeout=TIMEOUT_SECONDS, allow_redirects=False)
+    except requests.exceptions.SSLError:
+        raise config_error(
+            f"The TLS handshake with {host} failed: the certificate is invalid or the host is not "
+            "Freshdesk. Check `domain`."
+        ) from None
+    except requests.exceptions.Timeout:
+        raise config_error(
+            f"{host} did not answer within {TIMEOUT_SECONDS} s. Check `domain` and the network."
+        ) from None
+    except requests.exceptions.ConnectionError as error:
+        text = str(error)
+        if "Name or service not known" in text or "NameResolution" in text or "getaddrinfo" in text:
+            raise config_error(
+                f"The host {host} does not exist (DNS lookup failed). Check `domain`, e.g. "
+                "`acme.freshdesk.com`."
+            ) from None
+        if "refused" in text.lower():
+            raise config_error(
+                f"{host} refused the connection. Check `domain` (and the port, if you gave one)."
+            ) from None
+        raise config_error(
+            f"Could not connect to {host}. Check `domain` and the network."
+        ) from None

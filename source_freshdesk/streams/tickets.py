@@ -1,0 +1,262 @@
+"""Tickets (with their deleted and spam views) and their conversations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.sources.types import StreamSlice
+
+from source_freshdesk.pagination import MAX_TICKET_PAGES, PAGE_SIZE, next_page_params
+from source_freshdesk.state import (
+    EPOCH,
+    CursorTracker,
+    cursor_from_state,
+    format_datetime,
+    parse_datetime,
+)
+from source_freshdesk.stats import StreamStats
+from source_freshdesk.streams.base import (
+    FreshdeskContext,
+    IncrementalStream,
+    PageCapReached,
+    Record,
+    ResourceGone,
+    StreamUnavailable,
+)
+
+DEFAULT_VIEW = "default"
+# The list hides deleted and spam tickets; each view is read with its own filter and cursor.
+TICKET_VIEWS = (DEFAULT_VIEW, "deleted", "spam")
+# Contacts can be requesters while blocked or deleted; agents can be requesters too.
+REQUESTER_SOURCES = (
+    ("contacts", {}),
+    ("contacts", {"state": "blocked"}),
+    ("contacts", {"state": "deleted"}),
+    ("agents", {}),
+)
+
+
+class Tickets(IncrementalStream):
+    endpoint = "tickets"
+    sorted_by_cursor = True
+    state_checkpoint_interval = PAGE_SIZE
+    includes: tuple[str, ...] = ("description", "requester", "stats")
+
+    def __init__(
+        self,
+        context: FreshdeskContext,
+        stats: StreamStats | None = None,
+        includes: tuple[str, ...] | None = None,
+    ) -> None:
+        if includes is not None:
+            self.includes = includes
+        self._views = {view: CursorTracker(sorted_by_cursor=True) for view in TICKET_VIEWS}
+        super().__init__(context, stats)
+
+    # State: {"updated_at": ..., "deleted": {"updated_at": ...}, "spam": {"updated_at": ...}}. The
+    # top-level key is the default view, so state written by Airbyte's own connector carries over.
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        state: dict[str, Any] = {}
+        for view, tracker in self._views.items():
+            if tracker.value is None:
+                continue
+            value = {self.cursor_field: format_datetime(tracker.value)}
+            state.update(value) if view == DEFAULT_VIEW else state.update({view: value})
+        return state
+
+    @state.setter
+    def state(self, value: MutableMapping[str, Any]) -> None:
+        value = value or {}
+        self._views = {
+            view: CursorTracker(
+                sorted_by_cursor=True,
+                committed=cursor_from_state(
+                    value if view == DEFAULT_VIEW else value.get(view), "updated_at"
+                ),
+            )
+            for view in TICKET_VIEWS
+        }
+
+    def stream_slices(self, **_: Any) -> Iterable[StreamSlice]:
+        for view in TICKET_VIEWS:
+            yield StreamSlice(partition={"view": view}, cursor_slice={})
+
+    def read_records(
+        self,
+        sync_mode: SyncMode,
+        cursor_field: list[str] | None = None,
+        stream_slice: Mapping[str, Any] | None = None,
+        stream_state: Mapping[str, Any] | None = None,
+    ) -> Iterable[Record]:
+        view = (stream_slice or {}).get("view", DEFAULT_VIEW)
+        tracker = self._views[view]
+        saved = tracker.value if sync_mode == SyncMode.incremental else None
+        since = saved or self.config.start_date or EPOCH
+        try:
+            for record in self.walk(view, since):
+                tracker.observe(parse_datetime(record.get(self.cursor_field)))
+                yield record
+        except StreamUnavailable as unavailable:
+            self.logger.warning(f"Skipping the {view} view of stream '{self.name}': {unavailable}")
+            self.stats.mark_skipped(str(unavailable))
+
+    def view_params(self, view: str) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "order_by": "updated_at",
+            "order_type": "asc",
+            "per_page": PAGE_SIZE,
+        }
+        if self.includes:
+            params["include"] = ",".join(self.includes)
+        if view != DEFAULT_VIEW:
+            params["filter"] = view
+        return params
+
+    def walk(self, view: str, since: datetime) -> Iterator[Record]:
+        """Every ticket of a view updated at or after `since`, in updated_at order, each once.
+
+        Keyset pagination: after each page the next request starts again at page 1 from the last
+        record's updated_at, skipping the ids already emitted at that second. Records that move
+        while we read cannot shift unread ones onto pages we already passed, and the 300-page cap
+        only matters when more than 30,000 tickets share one second: then page numbers step
+        through that second until the cap, and the rest of it is read per requester.
+        """
+        base = self.view_params(view)
+        page = 1
+        boundary: datetime | None = None
+        boundary_ids: set[Any] = set()
+        while True:
+            try:
+                fetched = self.fetch_page(
+                    self.endpoint, {**base, "updated_since": format_datetime(since), "page": page}
+                )
+            except PageCapReached:
+                fetched = None
+            records = fetched.records if fetched else []
+            for record in records:
+                updated_at = parse_datetime(record.get(self.cursor_field))
+                if updated_at != boundary:
+                    boundary, boundary_ids = updated_at, set()
+                if record.get("id") in boundary_ids:
+                    continue
+                boundary_ids.add(record.get("id"))
+                yield record
+            more = fetched is None or (records and next_page_params(fetched.response) is not None)
+            if not more:
+                return
+            last = parse_datetime(records[-1].get(self.cursor_field)) if records else None
+            if last is not None and last > since:
+                since, page = last, 1
+            elif fetched is not None and page < MAX_TICKET_PAGES:
+                page += 1
+            else:
+                # More tickets share `since` than 300 pages hold: no page number or updated_since
+                # can reach the rest, so read that one second per requester, then move past it.
+                yield from self._drain_second(view, since, boundary_ids)
+                since, page, boundary, boundary_ids = since + timedelta(seconds=1), 1, None, set()
+
+    def _drain_second(self, view: str, second: datetime, seen: set[Any]) -> Iterator[Record]:
+        self.logger.warning(
+            f"More than {MAX_TICKET_PAGES * PAGE_SIZE} tickets ({view} view) share updated_at "
+            f"{format_datetime(second)}; reading that second requester by requester."
+        )
+        base = {**self.view_params(view), "updated_since": format_datetime(second)}
+        for requester_id in self._requester_ids():
+            for fetched in self.pages(self.endpoint, {**base, "requester_id": requester_id}):
+                for record in fetched.records:
+                    at_second = parse_datetime(record.get(self.cursor_field)) == second
+                    if at_second and record.get("id") not in seen:
+                        seen.add(record.get("id"))
+                        yield record
+                last = fetched.records[-1] if fetched.records else None
+                if last is not None and parse_datetime(last.get(self.cursor_field)) != second:
+                    break  # sorted by updated_at: the rest of this requester is later
+
+    def _requester_ids(self) -> Iterator[Any]:
+        for endpoint, params in REQUESTER_SOURCES:
+            try:
+                for fetched in self.pages(endpoint, params):
+                    for person in fetched.records:
+                        yield person.get("id")
+            except StreamUnavailable as unavailable:
+                self.logger.warning(f"Cannot list {endpoint} {params} as requesters: {unavailable}")
+
+
+class Conversations(IncrementalStream):
+    """Conversations of every ticket updated since the saved state, one slice per tickets page.
+
+    The state is the parent's cursor (`ticket_updated_at`): tickets come in updated_at order, so
+    after a slice every conversation of every ticket up to that point was emitted.
+    """
+
+    endpoint = "tickets/{ticket_id}/conversations"
+    sorted_by_cursor = True
+    gone_statuses = frozenset({403, 404})
+    state_key = "ticket_updated_at"
+
+    def __init__(self, context: FreshdeskContext) -> None:
+        super().__init__(context)
+        # Only ids and cursors are needed from the parent: no includes, so 1 credit per page.
+        self.tickets = Tickets(context, stats=self.stats, includes=())
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        value = self._tracker.value
+        return {self.state_key: format_datetime(value)} if value else {}
+
+    @state.setter
+    def state(self, value: MutableMapping[str, Any]) -> None:
+        self._tracker = CursorTracker(True, committed=cursor_from_state(value, self.state_key))
+
+    def stream_slices(
+        self, sync_mode: SyncMode = SyncMode.full_refresh, **_: Any
+    ) -> Iterable[StreamSlice]:
+        saved = self._tracker.value if sync_mode == SyncMode.incremental else None
+        since = saved or self.config.start_date or EPOCH
+        batch: list[tuple[Any, str | None]] = []
+        for ticket in self.tickets.walk(DEFAULT_VIEW, since):
+            batch.append((ticket.get("id"), ticket.get("updated_at")))
+            if len(batch) == PAGE_SIZE:
+                yield self._slice(batch, saved)
+                batch = []
+        if batch:
+            yield self._slice(batch, saved)
+
+    @staticmethod
+    def _slice(batch: list[tuple[Any, str | None]], saved: datetime | None) -> StreamSlice:
+        return StreamSlice(
+            partition={"tickets": [ticket_id for ticket_id, _ in batch]},
+            cursor_slice={
+                "ticket_updated_at": max((u for _, u in batch if u), default=None),
+                "previous": format_datetime(saved) if saved else None,
+            },
+        )
+
+    def read_records(
+        self,
+        sync_mode: SyncMode,
+        cursor_field: list[str] | None = None,
+        stream_slice: Mapping[str, Any] | None = None,
+        stream_state: Mapping[str, Any] | None = None,
+    ) -> Iterable[Record]:
+        stream_slice = stream_slice or {}
+        previous = parse_datetime(stream_slice.get("previous"))
+        for ticket_id in stream_slice.get("tickets", []):
+            for record in self._conversations_of(ticket_id):
+                updated_at = parse_datetime(record.get("updated_at"))
+                # A visited ticket changed, but its older conversations did not.
+                if previous and updated_at and updated_at < previous:
+                    continue
+                yield record
+        self._tracker.observe(parse_datetime(stream_slice.get("ticket_updated_at")))
+
+    def _conversations_of(self, ticket_id: Any) -> Iterator[Record]:
+        try:
+            for fetched in self.pages(self.endpoint.format(ticket_id=ticket_id), {}):
+                yield from fetched.records
+        except ResourceGone:
+            pass  # deleted or spammed since the tickets list was read: counted in the summary
