@@ -7,6 +7,7 @@ clients can keep connections alive and stream report bodies.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -129,7 +130,7 @@ class TokenHandler(_Handler):
             {
                 "access_token": token,
                 "token_type": "Bearer",
-                "expires_in": int(issued.lifetime_s),
+                "expires_in": math.ceil(issued.lifetime_s),
                 "scope": self.core.tokens.granted_scope_string(issued),
             },
             {"Cache-Control": "no-store"},
