@@ -1,0 +1,199 @@
+"""Connector configuration: parsing, 0.1.0 key compatibility, region URLs and the loopback rule."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .datetimes import parse_datetime, to_zone
+from .errors import config_error
+
+Region = Literal["us", "eu", "ca", "au", "uk"]
+
+# Explore API hosts per region (research A2). The token host embeds the account name, so it always
+# comes from `auth_url`.
+REGION_API_URLS: dict[str, str] = {
+    "us": "https://api.talkdeskapp.com",
+    "eu": "https://api.talkdeskapp.eu",
+    "ca": "https://api.talkdeskappca.com",
+    "au": "https://api.mytalkdesk.au",
+    "uk": "https://api.talkdeskapp.co.uk",
+}
+
+# Talkdesk rejects a job whose span exceeds 31 days.
+MAX_WINDOW_DAYS = 31
+# The account-wide quota of simultaneous report jobs, shared with every other tool.
+ACCOUNT_JOB_QUOTA = 15
+
+
+class TalkdeskConfig(BaseModel):
+    """Validated settings; built only through `parse_config` so every error is a config_error."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start_date: datetime
+    timezone: str = "UTC"
+    token_url: str
+    api_url: str
+    client_id: str = Field(min_length=1)
+    client_secret: str = Field(min_length=1, repr=False)
+    region: Region = "us"
+    window_in_days: int = Field(default=7, ge=1, le=MAX_WINDOW_DAYS)
+    freshness_lag_minutes: int = Field(default=10, ge=1, le=24 * 60)
+    lookback_minutes: int = Field(default=0, ge=0, le=31 * 24 * 60)
+    max_concurrent_jobs: int = Field(default=5, ge=1, le=ACCOUNT_JOB_QUOTA)
+    job_timeout_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    max_job_attempts: int = Field(default=3, ge=1, le=10)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        to_zone(value)
+        return value
+
+    @property
+    def zone(self) -> tzinfo:
+        return to_zone(self.timezone)
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(days=self.window_in_days)
+
+    @property
+    def freshness_lag(self) -> timedelta:
+        return timedelta(minutes=self.freshness_lag_minutes)
+
+    @property
+    def lookback(self) -> timedelta:
+        return timedelta(minutes=self.lookback_minutes)
+
+    @property
+    def job_timeout(self) -> timedelta:
+        return timedelta(minutes=self.job_timeout_minutes)
+
+
+def parse_config(raw: Mapping[str, Any]) -> TalkdeskConfig:
+    """Turn the user's config (current or 0.1.0 shape) into a TalkdeskConfig or a config_error."""
+    values = dict(raw)
+    client_id, client_secret = _credentials(values)
+    add_to_secrets(client_secret)
+    zone_name = values.get("timezone") or "UTC"
+    try:
+        zone = to_zone(zone_name)
+    except ValueError as error:
+        raise config_error(
+            f"timezone: {error}; use an IANA name such as 'Europe/Lisbon'."
+        ) from None
+    region = str(values.get("region") or "us").lower()
+    if region not in REGION_API_URLS:
+        raise config_error(f"region must be one of {sorted(REGION_API_URLS)}, got {region!r}.")
+    token_url = _required(values, "auth_url")
+    api_url = values.get("api_url") or REGION_API_URLS[region]
+    fields: dict[str, Any] = {
+        "start_date": _start_date(values, zone),
+        "timezone": zone_name,
+        "token_url": _strip_grant_type(_checked_url("auth_url", token_url)),
+        "api_url": _checked_url("api_url", api_url).rstrip("/"),
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "region": region,
+    }
+    for key in (
+        "window_in_days",
+        "freshness_lag_minutes",
+        "lookback_minutes",
+        "max_concurrent_jobs",
+        "job_timeout_minutes",
+        "max_job_attempts",
+    ):
+        if values.get(key) is not None:
+            fields[key] = values[key]
+    try:
+        return TalkdeskConfig(**fields)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+            for item in error.errors(include_input=False)
+        )
+        raise config_error(f"Invalid Talkdesk Explore configuration: {problems}.") from None
+
+
+def _required(values: Mapping[str, Any], key: str) -> str:
+    value = values.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise config_error(f"'{key}' is required.")
+    return value.strip()
+
+
+def _credentials(values: Mapping[str, Any]) -> tuple[str, str]:
+    """Separate client_id/client_secret win; otherwise 0.1.0's `api_key` = "client_id:client_secret"."""
+    client_id, client_secret = values.get("client_id"), values.get("client_secret")
+    if client_id and client_secret:
+        return str(client_id), str(client_secret)
+    api_key = values.get("api_key")
+    if isinstance(api_key, str) and ":" in api_key:
+        add_to_secrets(api_key)
+        key_id, _, key_secret = api_key.partition(":")
+        if key_id and key_secret:
+            return key_id, key_secret
+    raise config_error(
+        "Talkdesk credentials are missing: set 'client_id' and 'client_secret', or 'api_key' as "
+        "'client_id:client_secret' (the 0.1.0 format)."
+    )
+
+
+def _start_date(values: Mapping[str, Any], zone: tzinfo) -> datetime:
+    text = _required(values, "start_date")
+    try:
+        parsed = parse_datetime(text, naive_zone=zone)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise config_error(
+            f"start_date {text!r} is not a datetime; use YYYY-MM-DDTHH:MM:SS (a trailing Z means UTC, "
+            "otherwise it is read in 'timezone')."
+        )
+    return parsed
+
+
+def _checked_url(key: str, url: str) -> str:
+    """https everywhere; plain http only for loopback hosts (local sandboxes)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise config_error(f"{key} must be an absolute https:// URL, got {url!r}.")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise config_error(
+            f"{key} must use https://; plain http:// is only allowed for loopback hosts "
+            f"(127.0.0.0/8, localhost, ::1), got host {parts.hostname!r}."
+        )
+    return url
+
+
+def is_loopback_host(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def is_secure_url(url: str) -> bool:
+    """The same https/loopback rule, for URLs the server hands us (signed download URLs)."""
+    parts = urlsplit(url)
+    return parts.scheme == "https" or (
+        parts.scheme == "http" and is_loopback_host(parts.hostname or "")
+    )
+
+
+def _strip_grant_type(url: str) -> str:
+    """0.1.0 made users put `grant_type` in the token URL; it now goes in the form body only."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "grant_type"]
+    return urlunsplit(parts._replace(query=urlencode(query)))

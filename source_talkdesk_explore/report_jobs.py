@@ -1,0 +1,338 @@
+"""The report job lifecycle as an explicit state machine, and the streamed download of its file.
+
+    CREATE --202/200--> POLL --3xx Location / done--> DONE
+      ^  \\--429: wait (Retry-After or backoff), stay in CREATE
+      |               POLL --created/processing/uploading--> POLL (capped backoff, own timeout)
+      |               POLL --failed/canceled/deleted/404--> RECREATE
+      +-- attempts left --- RECREATE --- no attempts left --> FAILED (names report and window)
+
+The job's own timeout, not the CDK's retry budget, decides when a slow report is abandoned
+(0.1.0 gave up after ~2.5 minutes of retries).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from .api_client import ExploreClient
+from .config import is_secure_url
+from .datetimes import format_utc
+from .errors import config_error, transient_error
+from .report_file import ReportFile, ReportFormatError
+from .stats import StreamStats
+from .windows import Window
+
+logger = logging.getLogger("airbyte")
+
+REDIRECT_CODES = frozenset({300, 301, 302, 303, 307, 308})
+PENDING_STATUSES = frozenset({"created", "processing", "uploading"})
+FAILED_STATUSES = frozenset({"failed", "canceled", "deleted"})
+DOWNLOAD_CHUNK_BYTES = 1 << 16
+
+
+@dataclass(frozen=True)
+class JobTiming:
+    poll_initial_s: float = 0.5
+    poll_factor: float = 1.5
+    poll_cap_s: float = 15.0
+    # Fresh signed URLs / re-downloads per file before giving up.
+    max_download_attempts: int = 4
+    # `files/{id}` answering with the job instead of the file: wait this long between asks.
+    file_not_ready_wait_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class FinishedJob:
+    report_type: str
+    window: Window
+    job_id: str
+    files_url: str
+    attempts: int
+
+
+class Phase(Enum):
+    CREATE = "create"
+    POLL = "poll"
+    RECREATE = "recreate"
+    DONE = "done"
+
+
+class ReportJob:
+    """One report over one window, from creation until its file can be downloaded."""
+
+    def __init__(
+        self,
+        client: ExploreClient,
+        report_type: str,
+        window: Window,
+        *,
+        timezone: str,
+        stats: StreamStats,
+        job_timeout_s: float,
+        max_attempts: int,
+        timing: JobTiming | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.report_type = report_type
+        self.window = window
+        self.timezone = timezone
+        self.stats = stats
+        self.job_timeout_s = job_timeout_s
+        self.max_attempts = max_attempts
+        self.timing = timing or JobTiming()
+        self.clock = clock
+        self.phase = Phase.CREATE
+        self.attempts = 0
+        self.job_id: str | None = None
+        self.last_status: str | None = None
+        self.files_url: str | None = None
+        self._deadline = 0.0
+        self._poll_wait = self.timing.poll_initial_s
+
+    @property
+    def label(self) -> str:
+        return f"report '{self.report_type}' for window {self.window.describe()}"
+
+    def run(self) -> FinishedJob:
+        while True:
+            if self.phase is Phase.CREATE:
+                self._create()
+            elif self.phase is Phase.POLL:
+                self._poll()
+            elif self.phase is Phase.RECREATE:
+                self._recreate()
+            else:
+                assert self.job_id is not None and self.files_url is not None
+                return FinishedJob(
+                    self.report_type, self.window, self.job_id, self.files_url, self.attempts
+                )
+
+    # -- transitions -----------------------------------------------------------------------
+
+    def _create(self) -> None:
+        self.attempts += 1
+        body = {
+            "format": "json",
+            "timezone": self.timezone,
+            "timespan": {"from": format_utc(self.window.start), "to": format_utc(self.window.end)},
+        }
+        # The quota wait is bounded by the job timeout too: a full quota for that long is an outage.
+        response = self.client.send(
+            "POST",
+            self.client.url(f"data/reports/{self.report_type}/jobs"),
+            self.stats,
+            json=body,
+            rate_limit_deadline=self.clock() + self.job_timeout_s,
+        )
+        with response:
+            if response.status_code in (200, 201, 202):
+                job = _job_body(response)
+                job_id = job.get("id")
+                if not job_id:
+                    raise _system_error(f"Talkdesk accepted {self.label} but returned no job id.")
+                self.job_id = str(job_id)
+                self.last_status = str(job.get("status") or "created")
+                self.stats.count_job()
+                self._deadline = self.clock() + self.job_timeout_s
+                self._poll_wait = self.timing.poll_initial_s
+                logger.info("Created Talkdesk job %s for %s.", self.job_id, self.label)
+                self.phase = Phase.POLL
+                return
+            if response.status_code == 403:
+                raise config_error(
+                    f"Talkdesk refused to create {self.label} (HTTP 403{_api_error(response)}). "
+                    "The API client needs the data-reports:write scope."
+                )
+            raise _system_error(
+                f"Talkdesk rejected {self.label} (HTTP {response.status_code}"
+                f"{_api_error(response)})."
+            )
+
+    def _poll(self) -> None:
+        assert self.job_id is not None
+        if self.clock() >= self._deadline:
+            raise transient_error(
+                f"Talkdesk {self.label} (job {self.job_id}) did not finish within "
+                f"{self.job_timeout_s / 60:g} minutes (last status '{self.last_status}'). "
+                "Raise job_timeout_minutes or use a smaller window_in_days."
+            )
+        self.client.sleep(min(self._poll_wait, max(0.0, self._deadline - self.clock())))
+        self._poll_wait = min(self._poll_wait * self.timing.poll_factor, self.timing.poll_cap_s)
+        url = self.client.url(f"data/reports/{self.report_type}/jobs/{self.job_id}")
+        response = self.client.send("GET", url, self.stats, rate_limit_deadline=self._deadline)
+        with response:
+            if response.status_code in REDIRECT_CODES:
+                location = response.headers.get("Location")
+                if not location:
+                    raise _system_error(
+                        f"Talkdesk finished {self.label} with HTTP {response.status_code} but no "
+                        "Location header."
+                    )
+                self.last_status = "done"
+                self.files_url = urljoin(url, location)
+                self.phase = Phase.DONE
+                return
+            if response.status_code == 404:
+                self.last_status = "not found"
+                self.phase = Phase.RECREATE
+                return
+            if response.status_code == 403:
+                raise config_error(
+                    f"Talkdesk refused to read job status for {self.label} (HTTP 403). The API "
+                    "client needs the data-reports:read scope."
+                )
+            if response.status_code != 200:
+                raise _system_error(
+                    f"Unexpected HTTP {response.status_code} polling {self.label}"
+                    f"{_api_error(response)}."
+                )
+            status = str(_job_body(response).get("status") or "").lower()
+        self.last_status = status
+        if status == "done":
+            # Some deployments answer 200 + done instead of redirecting: the file path is fixed.
+            self.files_url = self.client.url(f"data/reports/{self.report_type}/files/{self.job_id}")
+            self.phase = Phase.DONE
+        elif status in FAILED_STATUSES:
+            self.phase = Phase.RECREATE
+        elif status not in PENDING_STATUSES:
+            logger.warning(
+                "Talkdesk job %s has unknown status %r; still polling.", self.job_id, status
+            )
+
+    def _recreate(self) -> None:
+        if self.attempts >= self.max_attempts:
+            raise transient_error(
+                f"Talkdesk {self.label} ended '{self.last_status}' {self.attempts} time(s); "
+                "giving up on this stream for this sync."
+            )
+        logger.warning(
+            "Talkdesk job %s for %s ended '%s'; creating it again (attempt %d of %d).",
+            self.job_id,
+            self.label,
+            self.last_status,
+            self.attempts + 1,
+            self.max_attempts,
+        )
+        self.stats.count_retry()
+        self.job_id = None
+        self.phase = Phase.CREATE
+
+
+def download_entries(
+    client: ExploreClient,
+    job: FinishedJob,
+    stats: StreamStats,
+    timing: JobTiming | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Stream the entries of a finished job's file, one at a time.
+
+    Each attempt asks `files/{id}` for a fresh signed URL (they expire quickly); a download cut
+    off mid-way is restarted and the entries already yielded are skipped, so nothing repeats.
+    """
+    timing = timing or JobTiming()
+    label = f"report '{job.report_type}' for window {job.window.describe()}"
+    yielded = 0
+    problems: list[str] = []
+    while len(problems) < timing.max_download_attempts:
+        signed_url = _signed_url(client, job, stats, label)
+        if signed_url is None:
+            problems.append("file not ready")
+            client.sleep(timing.file_not_ready_wait_s)
+            continue
+        response = client.get_storage(signed_url, stats)
+        try:
+            if response.status_code != 200:
+                # Typically 403 from S3 once the signature expired: ask files/{id} again.
+                problems.append(f"storage HTTP {response.status_code}")
+                stats.count_retry()
+                continue
+            stats.count_page()
+            report = ReportFile(response.iter_content(DOWNLOAD_CHUNK_BYTES))
+            for index, entry in enumerate(report.entries()):
+                if index >= yielded:
+                    yielded += 1
+                    yield entry
+            if report.total is not None and report.total != yielded:
+                logger.warning(
+                    "%s: file says total=%s but held %s entries.", label, report.total, yielded
+                )
+            return
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
+            problems.append(f"download interrupted ({type(error).__name__})")
+            stats.count_retry()
+        except ReportFormatError as error:
+            raise _system_error(f"Talkdesk {label}: {error}.") from None
+        finally:
+            response.close()
+    raise transient_error(
+        f"Could not download Talkdesk {label} after {len(problems)} attempts: {'; '.join(problems)}."
+    )
+
+
+def _signed_url(
+    client: ExploreClient, job: FinishedJob, stats: StreamStats, label: str
+) -> str | None:
+    """Follow `files/{id}` one hop, with the bearer token, to the signed storage URL."""
+    response = client.send("GET", job.files_url, stats)
+    with response:
+        if response.status_code in REDIRECT_CODES and response.headers.get("Location"):
+            signed_url = urljoin(job.files_url, response.headers["Location"])
+            if not is_secure_url(signed_url):
+                raise _system_error(
+                    f"Talkdesk {label}: the download URL is not https; refusing it."
+                )
+            return signed_url
+        if response.status_code == 200:
+            return None  # the job body again: the file is not uploaded yet
+        raise transient_error(
+            f"Talkdesk {label}: the file endpoint answered HTTP {response.status_code}"
+            f"{_api_error(response)} (files are kept for 30 days)."
+        )
+
+
+def _job_body(response: requests.Response) -> dict[str, Any]:
+    """The job object, whether wrapped in `job` (what Talkdesk sends) or flat (what S1 lists)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    if not isinstance(body, dict):
+        return {}
+    job = body.get("job")
+    return job if isinstance(job, dict) else body
+
+
+def _api_error(response: requests.Response) -> str:
+    """Talkdesk's `{code, message, description, fields}` error details, shortened."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    parts = [str(body[key]) for key in ("code", "message", "description") if body.get(key)]
+    fields = body.get("fields")
+    if isinstance(fields, list):
+        parts += [
+            f"{item.get('name')}: {item.get('description')}"
+            for item in fields
+            if isinstance(item, dict)
+        ]
+    return f": {'; '.join(parts)[:300]}" if parts else ""
+
+
+def _system_error(message: str) -> AirbyteTracedException:
+    return AirbyteTracedException(
+        message=message, internal_message=message, failure_type=FailureType.system_error
+    )
