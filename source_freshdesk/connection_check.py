@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import requests
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
@@ -29,8 +31,6 @@ def check_connection(config: FreshdeskConfig) -> None:
                     f"Freshdesk's rate limit for this account is used up for {wait:.0f} s; "
                     "run the check again later."
                 )
-            import time
-
             time.sleep(wait)
             response = _get(session, url, host)
     if 200 <= response.status_code < 300 and isinstance(json_body(response), dict):

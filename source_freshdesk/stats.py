@@ -17,7 +17,7 @@ class StreamStats:
     name: str
     requests: int = 0
     pages: int = 0
-    records: int = 0
+    records: int = 0  # emitted, counted by the single thread that hands records to the CDK
     retries: int = 0
     rate_limit_waits: int = 0
     skipped_children: int = 0
@@ -34,10 +34,9 @@ class StreamStats:
         with self._lock:
             self.rate_limit_waits += 1
 
-    def count_page(self, records: int) -> None:
+    def count_page(self) -> None:
         with self._lock:
             self.pages += 1
-            self.records += records
 
     def count_skipped_child(self) -> None:
         with self._lock:

@@ -1,0 +1,79 @@
+import pytest
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_freshdesk.config import FreshdeskConfig, base_url_from_domain
+
+
+@pytest.mark.parametrize(
+    "domain, expected",
+    [
+        ("acme", "https://acme.freshdesk.com/api/v2/"),
+        ("acme.freshdesk.com", "https://acme.freshdesk.com/api/v2/"),
+        ("  ACME.freshdesk.com/ ", "https://acme.freshdesk.com/api/v2/"),
+        ("https://acme.freshdesk.com", "https://acme.freshdesk.com/api/v2/"),
+        ("https://acme.freshdesk.com/api/v2/", "https://acme.freshdesk.com/api/v2/"),
+        ("http://127.0.0.1:8765", "http://127.0.0.1:8765/api/v2/"),
+        ("http://localhost:9000/", "http://localhost:9000/api/v2/"),
+    ],
+)
+def test_domain_forms_are_normalised_to_the_api_base_url(domain: str, expected: str) -> None:
+    assert base_url_from_domain(domain) == expected
+
+
+@pytest.mark.parametrize(
+    "domain, fragment",
+    [
+        ("http://acme.freshdesk.com", "unencrypted"),
+        ("ftp://acme.freshdesk.com", "unsupported scheme"),
+        ("acme.freshdesk.com/helpdesk/tickets", "address only"),
+        ("acme freshdesk", "not a valid host"),
+        ("", "empty"),
+        ("https://acme.freshdesk.com:99999", "invalid port"),
+    ],
+)
+def test_malformed_domain_is_a_config_error_that_says_what_to_fix(
+    domain: str, fragment: str
+) -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        base_url_from_domain(domain)
+    assert raised.value.failure_type == FailureType.config_error
+    assert fragment in raised.value.message
+
+
+def test_missing_start_date_means_all_history_and_lookback_defaults_to_14_days() -> None:
+    config = FreshdeskConfig.from_mapping({"domain": "acme", "api_key": "key-123456789"})
+    assert config.start_date is None
+    assert config.lookback_window_in_days == 14
+
+
+def test_unknown_keys_are_tolerated_and_start_date_is_parsed_as_utc() -> None:
+    config = FreshdeskConfig.from_mapping(
+        {
+            "domain": "acme",
+            "api_key": "key-123456789",
+            "start_date": "2024-01-31T10:00:00+02:00",
+            "x": 1,
+        }
+    )
+    assert config.start_date.isoformat() == "2024-01-31T08:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "overrides, fragment",
+    [
+        ({"api_key": ""}, "`api_key`"),
+        ({"requests_per_minute": 0}, "`requests_per_minute`"),
+        ({"start_date": "last tuesday"}, "`start_date`"),
+    ],
+)
+def test_invalid_values_name_the_offending_key(overrides: dict, fragment: str) -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        FreshdeskConfig.from_mapping({"domain": "acme", "api_key": "key-123456789", **overrides})
+    assert fragment in raised.value.message
+    assert raised.value.failure_type == FailureType.config_error
+
+
+def test_config_repr_never_shows_the_api_key() -> None:
+    config = FreshdeskConfig.from_mapping({"domain": "acme", "api_key": "super-secret-key-42"})
+    assert "super-secret-key-42" not in repr(config)
