@@ -1,0 +1,11 @@
+"""A faithful fake of the Freshdesk API v2 for integration tests, benchmarks and demos.
+
+with FreshdeskSandbox(SandboxSettings(ticket_count=500)) as sandbox:
+    requests.get(f"{sandbox.base_url}/api/v2/tickets", auth=(sandbox.api_key, "X"))
+"""
+
+from .server import FreshdeskSandbox
+from .settings import SandboxSettings
+from .store import STREAM_NAMES
+
+__all__ = ["STREAM_NAMES", "FreshdeskSandbox", "SandboxSettings"]

@@ -1,0 +1,231 @@
+"""Runtime behaviour switches: rate-limit budgets, injected faults, plan gating, request stats.
+
+Everything here is mutated by test code while server threads read it, so each class guards its
+state with its own lock and callers get plain values back.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+from .settings import RetryAfterStyle, SandboxSettings
+
+# Budget shown in headers when rate limiting is off, so clients still see all three headers.
+NOMINAL_UNLIMITED_TOTAL = 100_000
+
+
+@dataclass
+class _Window:
+    limit: int | None
+    used: int = 0
+
+
+@dataclass
+class RateDecision:
+    allowed: bool
+    total: int
+    remaining: int
+    retry_after: float | None = None
+
+
+class RateLimiter:
+    """Fixed per-window credit budgets: the account one plus optional list sub-budgets."""
+
+    def __init__(self, settings: SandboxSettings) -> None:
+        self._lock = threading.Lock()
+        self.configure(
+            total=settings.rate_limit_total,
+            window_seconds=settings.rate_limit_window_seconds,
+            tickets_list=settings.rate_limit_tickets_list,
+            contacts_list=settings.rate_limit_contacts_list,
+            retry_after=settings.retry_after,
+        )
+
+    def configure(
+        self,
+        total: int | None = 200,
+        window_seconds: float = 60.0,
+        tickets_list: int | None = None,
+        contacts_list: int | None = None,
+        retry_after: RetryAfterStyle = "int",
+    ) -> None:
+        if retry_after not in ("int", "float", "missing"):
+            raise ValueError(f"retry_after must be int, float or missing, not {retry_after!r}")
+        with self._lock:
+            self.window_seconds = float(window_seconds)
+            self.retry_after_style = retry_after
+            self._windows = {
+                "account": _Window(total),
+                "tickets_list": _Window(tickets_list),
+                "contacts_list": _Window(contacts_list),
+            }
+            self._window_started: float | None = None
+
+    def _roll(self, now: float) -> None:
+        if self._window_started is None or now - self._window_started >= self.window_seconds:
+            self._window_started = now
+            for window in self._windows.values():
+                window.used = 0
+
+    def charge(self, cost: int, sub_budget: str | None) -> RateDecision:
+        """Spend `cost` credits if the account (and the sub-budget) can afford it."""
+        with self._lock:
+            now = time.monotonic()
+            self._roll(now)
+            account = self._windows["account"]
+            sub = self._windows.get(sub_budget) if sub_budget else None
+            over = any(
+                w is not None and w.limit is not None and w.used + cost > w.limit
+                for w in (account, sub)
+            )
+            if not over:
+                account.used += cost
+                if sub is not None:
+                    sub.used += cost
+            total = account.limit if account.limit is not None else NOMINAL_UNLIMITED_TOTAL
+            remaining = max(0, total - account.used)
+            if not over:
+                return RateDecision(True, total, remaining)
+            assert self._window_started is not None
+            wait = max(0.0, self._window_started + self.window_seconds - now)
+            return RateDecision(False, total, remaining, wait)
+
+    def retry_after_header(self, wait: float) -> str | None:
+        if self.retry_after_style == "missing":
+            return None
+        if self.retry_after_style == "float":
+            return f"{max(wait, 0.001):.3f}"
+        return str(max(1, math.ceil(wait)))
+
+
+@dataclass
+class _ErrorPlan:
+    prefix: str
+    statuses: deque[int]
+    html_body: bool
+
+
+@dataclass
+class Faults:
+    """Injected failures. Prefixes match the request path (without the query string)."""
+
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _errors: list[_ErrorPlan] = field(default_factory=list)
+    _latency: tuple[float, str] = (0.0, "")
+    _malformed: dict[str, int] = field(default_factory=dict)
+    suspended: bool = False
+
+    def inject_errors(self, path_prefix: str, statuses: list[int], html_body: bool) -> None:
+        with self._lock:
+            self._errors.append(_ErrorPlan(path_prefix, deque(int(s) for s in statuses), html_body))
+
+    def next_error(self, path: str) -> tuple[int, bool] | None:
+        with self._lock:
+            for plan in self._errors:
+                if plan.statuses and path.startswith(plan.prefix):
+                    status = plan.statuses.popleft()
+                    if not plan.statuses:
+                        self._errors.remove(plan)
+                    return status, plan.html_body
+        return None
+
+    def inject_latency(self, seconds: float, path_prefix: str) -> None:
+        with self._lock:
+            self._latency = (float(seconds), path_prefix)
+
+    def latency_for(self, path: str) -> float:
+        with self._lock:
+            seconds, prefix = self._latency
+        return seconds if seconds > 0 and path.startswith(prefix) else 0.0
+
+    def inject_malformed_json(self, path_prefix: str, count: int) -> None:
+        with self._lock:
+            self._malformed[path_prefix] = self._malformed.get(path_prefix, 0) + int(count)
+
+    def take_malformed(self, path: str) -> bool:
+        with self._lock:
+            for prefix, count in self._malformed.items():
+                if count > 0 and path.startswith(prefix):
+                    self._malformed[prefix] = count - 1
+                    return True
+        return False
+
+
+class FeatureGates:
+    """Plan features: disabled from the start, or lost after N more successful requests."""
+
+    def __init__(self, disabled: set[str]) -> None:
+        self._lock = threading.Lock()
+        self._disabled = set(disabled)
+        self._pending: dict[str, int] = {}
+
+    def gate(self, feature: str, after_requests: int) -> None:
+        with self._lock:
+            if after_requests <= 0:
+                self._disabled.add(feature)
+                self._pending.pop(feature, None)
+            else:
+                self._pending[feature] = int(after_requests)
+
+    def enable(self, feature: str) -> None:
+        with self._lock:
+            self._disabled.discard(feature)
+            self._pending.pop(feature, None)
+
+    def is_disabled(self, feature: str) -> bool:
+        with self._lock:
+            return feature in self._disabled
+
+    def record_success(self, feature: str) -> None:
+        with self._lock:
+            if feature in self._pending:
+                self._pending[feature] -= 1
+                if self._pending[feature] <= 0:
+                    del self._pending[feature]
+                    self._disabled.add(feature)
+
+
+_ID_SEGMENT = re.compile(r"/\d+(?=/|$)")
+
+
+def normalise_path(path: str) -> str:
+    """/api/v2/tickets/17/conversations -> /api/v2/tickets/{id}/conversations"""
+    return _ID_SEGMENT.sub("/{id}", path)
+
+
+class Stats:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._requests = 0
+            self._by_path: Counter[str] = Counter()
+            self._by_status: Counter[int] = Counter()
+            self._rate_limited = 0
+            self._credits = 0
+
+    def record(self, path: str, status: int, credits: int) -> None:
+        with self._lock:
+            self._requests += 1
+            self._by_path[normalise_path(path)] += 1
+            self._by_status[status] += 1
+            if status == 429:
+                self._rate_limited += 1
+            self._credits += credits
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return {
+                "requests": self._requests,
+                "by_path": dict(self._by_path),
+                "by_status": dict(self._by_status),
+                "rate_limited": self._rate_limited,
+                "credits_used": self._credits,
+            }

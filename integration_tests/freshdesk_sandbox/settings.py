@@ -1,0 +1,75 @@
+"""Knobs of one sandbox account. Every field has a default so tests only state what they care about."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+RetryAfterStyle = Literal["int", "float", "missing"]
+LinkStyle = Literal["standard", "no_space", "omit_per_page"]
+
+# Features a plan can lack; each maps to the endpoints that answer 403 require_feature without it.
+KNOWN_FEATURES = ("surveys", "timesheets", "skills", "discussions")
+
+
+def _utc_now_truncated() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+@dataclass
+class SandboxSettings:
+    seed: int = 42
+    # All seeded timestamps lie before this instant; the server clock starts here and runs in real time.
+    now: dt.datetime = field(default_factory=_utc_now_truncated)
+    history_days: int = 3 * 365
+
+    ticket_count: int = 2500
+    deleted_ticket_count: int = 40
+    spam_ticket_count: int = 25
+    # Share of tickets created in the last 30 days (the default /tickets window).
+    recent_ticket_share: float = 0.1
+    # N extra tickets that all share ONE updated_at (bulk import): the 300-page restart trap.
+    identical_updated_at_tickets: int = 0
+    contact_count: int = 1200
+    blocked_contact_count: int = 15
+    deleted_contact_count: int = 20
+    company_count: int = 150
+    agent_count: int = 25
+    group_count: int = 6
+    satisfaction_rating_count: int = 600
+    time_entry_count: int = 800
+    product_count: int = 3
+    role_count: int = 5
+    skill_count: int = 4
+    business_hours_count: int = 2
+    email_config_count: int = 3
+    mailbox_count: int = 3
+    sla_policy_count: int = 3
+    scenario_automation_count: int = 4
+    survey_count: int = 2
+    canned_folder_count: int = 4
+    discussion_category_count: int = 3
+    solution_category_count: int = 3
+    large_html_ticket_count: int = 3
+    # Extra always-null cf_* keys on every ticket (real accounts can have hundreds of custom fields).
+    extra_custom_field_count: int = 0
+
+    api_key: str = "sandbox-admin-key"
+    agent_api_key: str = "sandbox-agent-key"
+    account_hosts: set[str] = field(default_factory=lambda: {"127.0.0.1"})
+    disabled_features: set[str] = field(default_factory=set)
+    legacy_skills_route_404: bool = True
+    max_ticket_pages: int = 300
+    # Unknown query parameters are rejected with 400 invalid_field, like the real API's strict validation.
+    strict_query_params: bool = True
+
+    # Rate limiting: None = unlimited (headers are still sent, with a large nominal budget).
+    rate_limit_total: int | None = None
+    rate_limit_window_seconds: float = 60.0
+    rate_limit_tickets_list: int | None = None
+    rate_limit_contacts_list: int | None = None
+    retry_after: RetryAfterStyle = "int"
+
+    link_style: LinkStyle = "standard"
+    full_last_page_advertises_next: bool = False

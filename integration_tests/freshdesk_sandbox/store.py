@@ -1,0 +1,461 @@
+"""The account's data behind a lock: list queries, ground truth and mutations between syncs."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from .clock import ServerClock, parse_api_datetime, to_ist, to_z
+from .data import (
+    DAY,
+    RECENT_WINDOW_DAYS,
+    Dataset,
+    Record,
+    TicketRow,
+    build_dataset,
+    conversations_for,
+)
+from .settings import SandboxSettings
+
+# The include set a full sync of the tickets stream asks for; ground truth is shaped by it.
+SYNC_TICKET_INCLUDES = frozenset({"description", "requester", "stats"})
+# Resources the real API serialises with a +05:30 offset instead of Z.
+IST_STREAMS = frozenset({"groups", "agents", "canned_response_folders", "canned_responses"})
+# The 28 Airbyte stream names; records() answers for each.
+STREAM_NAMES = (
+    "agents",
+    "business_hours",
+    "canned_response_folders",
+    "canned_responses",
+    "companies",
+    "contacts",
+    "conversations",
+    "discussion_categories",
+    "discussion_comments",
+    "discussion_forums",
+    "discussion_topics",
+    "email_configs",
+    "email_mailboxes",
+    "groups",
+    "products",
+    "roles",
+    "satisfaction_ratings",
+    "scenario_automations",
+    "settings",
+    "skills",
+    "sla_policies",
+    "solution_articles",
+    "solution_categories",
+    "solution_folders",
+    "surveys",
+    "ticket_fields",
+    "tickets",
+    "time_entries",
+)
+TICKET_ORDER_FIELDS = ("created_at", "due_by", "updated_at", "status")
+
+
+class UnknownRecord(KeyError):
+    """Raised by mutations and lookups for an id the account does not hold."""
+
+
+def _deep_copy(value: Any) -> Any:
+    # JSON round-trip: faster than copy.deepcopy for big record lists and keeps ints exact.
+    return json.loads(json.dumps(value))
+
+
+def serialize_ticket(row: TicketRow, includes: frozenset[str], company_name: str | None) -> Record:
+    record = dict(row.base)
+    if "description" in includes:
+        record["description"] = row.description
+        record["description_text"] = row.description_text
+    if "requester" in includes:
+        record["requester"] = dict(row.requester) if row.requester else None
+    if "stats" in includes:
+        record["stats"] = dict(row.stats)
+    if "company" in includes:
+        company_id = row.base["company_id"]
+        record["company"] = {"id": company_id, "name": company_name} if company_id else None
+    return record
+
+
+class Store:
+    def __init__(self, settings: SandboxSettings, clock: ServerClock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.data: Dataset = build_dataset(settings, clock.start_epoch)
+        self._cache: dict[tuple, list] = {}
+        self._by_id = {
+            name: {record["id"]: record for record in records}
+            for name, records in self.data.lists.items()
+        }
+        self._by_id["contacts"] = {c["id"]: c for c in self.data.contacts}
+        self._next_conversation_id = 43_900_000_000
+
+    # ---- lookups -------------------------------------------------------------------------------
+    def company_name(self, company_id: int | None) -> str | None:
+        company = self._by_id["companies"].get(company_id)
+        return company["name"] if company else None
+
+    def ticket(self, ticket_id: int) -> TicketRow | None:
+        return self.data.tickets.get(ticket_id)
+
+    def record(self, stream: str, record_id: int) -> Record | None:
+        return self._by_id.get(stream, {}).get(record_id)
+
+    def list_of(self, stream: str) -> list[Record]:
+        return self.data.lists[stream]
+
+    def children(self, stream: str, key: str, parent_id: int) -> list[Record]:
+        return [r for r in self.data.lists[stream] if r.get(key) == parent_id]
+
+    def conversations(self, ticket_id: int) -> list[Record]:
+        with self.lock:
+            cached = self.data.conversations.get(ticket_id)
+            if cached is None:
+                row = self.data.tickets[ticket_id]
+                cached = conversations_for(row, self.settings.seed)
+                self.data.conversations[ticket_id] = cached
+            return cached
+
+    # ---- list queries --------------------------------------------------------------------------
+    def _cached(self, key: tuple, compute: Callable[[], list]) -> list:
+        with self.lock:
+            hit = self._cache.get(key)
+            if hit is None:
+                if len(self._cache) > 64:
+                    self._cache.clear()
+                hit = compute()
+                self._cache[key] = hit
+            return hit
+
+    def tickets(
+        self,
+        *,
+        filter_name: str | None,
+        since: int | None,
+        order_by: str,
+        order_type: str,
+        requester_id: int | None = None,
+        company_id: int | None = None,
+        email: str | None = None,
+        unique_external_id: str | None = None,
+    ) -> list[TicketRow]:
+        # Without updated_since the API only shows tickets created in the last 30 days.
+        created_cutoff = (
+            to_z(self.clock.now() - RECENT_WINDOW_DAYS * DAY) if since is None else None
+        )
+        since_z = to_z(since) if since is not None else None
+        key = (
+            "tickets",
+            filter_name,
+            since_z,
+            created_cutoff,
+            order_by,
+            order_type,
+            requester_id,
+            company_id,
+            email,
+            unique_external_id,
+        )
+
+        def compute() -> list[TicketRow]:
+            requester_ids: set[int] | None = None
+            if email is not None or unique_external_id is not None:
+                requester_ids = {
+                    c["id"]
+                    for c in self.data.contacts
+                    if (email is None or c["email"] == email)
+                    and (
+                        unique_external_id is None or c["unique_external_id"] == unique_external_id
+                    )
+                }
+            rows = []
+            for row in self.data.tickets.values():
+                base = row.base
+                if filter_name in ("deleted", "spam"):
+                    if row.hidden_by != filter_name:
+                        continue
+                elif row.hidden_by is not None:
+                    continue
+                if filter_name == "new_and_my_open" and base["status"] != 2:
+                    continue
+                if filter_name == "watching":
+                    continue  # the API key's agent watches nothing
+                if since_z is not None and base["updated_at"] < since_z:
+                    continue
+                if created_cutoff is not None and base["created_at"] < created_cutoff:
+                    continue
+                if requester_id is not None and base["requester_id"] != requester_id:
+                    continue
+                if company_id is not None and base["company_id"] != company_id:
+                    continue
+                if requester_ids is not None and base["requester_id"] not in requester_ids:
+                    continue
+                rows.append(row)
+            # Ties on the sort field keep id ascending: sort by id first, then stably by field.
+            rows.sort(key=lambda r: r.base["id"])
+            rows.sort(key=lambda r: r.base[order_by], reverse=order_type == "desc")
+            return rows
+
+        return self._cached(key, compute)
+
+    def contacts(
+        self,
+        *,
+        state: str | None,
+        since: int | None,
+        email: str | None = None,
+        mobile: str | None = None,
+        phone: str | None = None,
+        company_id: int | None = None,
+        unique_external_id: str | None = None,
+    ) -> list[Record]:
+        since_z = to_z(since) if since is not None else None
+        key = ("contacts", state, since_z, email, mobile, phone, company_id, unique_external_id)
+
+        def compute() -> list[Record]:
+            states = {state} if state else {"verified", "unverified"}
+            out = [
+                c
+                for c in self.data.contacts
+                if self.data.contact_state[c["id"]] in states
+                and (since_z is None or c["updated_at"] >= since_z)
+                and (email is None or c["email"] == email)
+                and (mobile is None or c["mobile"] == mobile)
+                and (phone is None or c["phone"] == phone)
+                and (company_id is None or c["company_id"] == company_id)
+                and (unique_external_id is None or c["unique_external_id"] == unique_external_id)
+            ]
+            out.sort(key=lambda c: (c["name"], c["id"]))
+            return out
+
+        return self._cached(key, compute)
+
+    # ---- ground truth --------------------------------------------------------------------------
+    def records(self, stream: str) -> list[Record]:
+        with self.lock:
+            if stream == "tickets":
+                rows = sorted(self.data.tickets.values(), key=lambda r: r.id)
+                out = [
+                    serialize_ticket(
+                        r, SYNC_TICKET_INCLUDES, self.company_name(r.base["company_id"])
+                    )
+                    for r in rows
+                ]
+            elif stream == "conversations":
+                out = []
+                for row in sorted(self.data.tickets.values(), key=lambda r: r.id):
+                    if row.hidden_by is None:
+                        out.extend(self.conversations(row.id))
+            elif stream == "contacts":
+                out = self.contacts(state=None, since=None)
+            elif stream == "settings":
+                out = [self.data.settings_object]
+            elif stream in self.data.lists:
+                out = self.data.lists[stream]
+            else:
+                raise KeyError(f"unknown stream {stream!r}; expected one of {STREAM_NAMES}")
+            return _deep_copy(out)
+
+    # ---- mutations -----------------------------------------------------------------------------
+    def _bump_stamp(self, stream: str) -> int:
+        """A server time strictly later than every existing updated_at of the stream."""
+        if stream == "tickets":
+            latest = max((r.base["updated_at"] for r in self.data.tickets.values()), default=None)
+        elif stream == "contacts":
+            latest = max((c["updated_at"] for c in self.data.contacts), default=None)
+        else:
+            latest = max(
+                (r["updated_at"] for r in self.data.lists.get(stream, []) if r.get("updated_at")),
+                default=None,
+            )
+        now = self.clock.now()
+        if latest is None:
+            return now
+        return max(now, parse_api_datetime(latest) + 1)
+
+    def _changed(self) -> None:
+        self._cache.clear()
+
+    def _stamp_text(self, stream: str, epoch: int) -> str:
+        return to_ist(epoch) if stream in IST_STREAMS else to_z(epoch)
+
+    def _serialize_ticket_truth(self, row: TicketRow) -> Record:
+        company = self.company_name(row.base["company_id"])
+        return _deep_copy(serialize_ticket(row, SYNC_TICKET_INCLUDES, company))
+
+    def _apply_ticket_fields(self, row: TicketRow, fields: dict[str, Any]) -> None:
+        for name, value in fields.items():
+            if name in ("description", "description_text"):
+                setattr(row, name, value)
+            elif name == "stats":
+                row.stats.update(value)
+            elif name == "requester":
+                row.requester = value
+            else:
+                row.base[name] = value
+
+    def update_ticket(self, ticket_id: int, **fields: Any) -> Record:
+        with self.lock:
+            row = self.data.tickets.get(ticket_id)
+            if row is None:
+                raise UnknownRecord(ticket_id)
+            stamp = to_z(self._bump_stamp("tickets"))
+            self._apply_ticket_fields(row, fields)
+            if "updated_at" not in fields:
+                row.base["updated_at"] = stamp
+            self._changed()
+            return self._serialize_ticket_truth(row)
+
+    def create_ticket(self, **fields: Any) -> Record:
+        with self.lock:
+            stamp = to_z(self._bump_stamp("tickets"))
+            template = self.data.tickets[min(self.data.tickets)] if self.data.tickets else None
+            new_id = max(self.data.tickets, default=0) + 1
+            requester = self.contacts(state=None, since=None)[:1]
+            base: Record = {
+                "cc_emails": [],
+                "fwd_emails": [],
+                "reply_cc_emails": [],
+                "ticket_cc_emails": [],
+                "fr_escalated": False,
+                "spam": False,
+                "email_config_id": None,
+                "group_id": None,
+                "priority": 1,
+                "requester_id": requester[0]["id"] if requester else None,
+                "responder_id": None,
+                "source": 2,
+                "company_id": requester[0]["company_id"] if requester else None,
+                "status": 2,
+                "subject": f"New ticket {new_id} ✉",
+                "association_type": None,
+                "support_email": None,
+                "to_emails": None,
+                "product_id": None,
+                "id": new_id,
+                "type": None,
+                "due_by": to_z(parse_api_datetime(stamp) + 3 * DAY),
+                "fr_due_by": to_z(parse_api_datetime(stamp) + DAY),
+                "is_escalated": False,
+                "custom_fields": dict.fromkeys(template.base["custom_fields"]) if template else {},
+                "created_at": stamp,
+                "updated_at": stamp,
+                "associated_tickets_count": None,
+                "tags": [],
+                "nr_due_by": None,
+                "nr_escalated": False,
+            }
+            requester_obj = (
+                {k: requester[0][k] for k in ("email", "id", "mobile", "name", "phone")}
+                if requester
+                else None
+            )
+            stats = dict.fromkeys(template.stats if template else ())
+            stats["status_updated_at"] = stamp
+            row = TicketRow(
+                base,
+                "<div>Created between syncs</div>",
+                "Created between syncs",
+                stats,
+                requester_obj,
+                ordinal=len(self.data.tickets) + 1_000_000,
+            )
+            self.data.tickets[new_id] = row
+            # A new ticket starts with no conversations (not seeded ones).
+            self.data.conversations[new_id] = []
+            self._apply_ticket_fields(row, fields)
+            self._changed()
+            return self._serialize_ticket_truth(row)
+
+    def add_conversation(self, ticket_id: int, **fields: Any) -> Record:
+        with self.lock:
+            row = self.data.tickets.get(ticket_id)
+            if row is None:
+                raise UnknownRecord(ticket_id)
+            # Every conversation's updated_at <= its ticket's, so the tickets' bump is later than all.
+            stamp = to_z(self._bump_stamp("tickets"))
+            conversations = self.conversations(ticket_id)
+            self._next_conversation_id += 1
+            body = fields.pop("body", "<div>Added between syncs ✓</div>")
+            record: Record = {
+                "body": body,
+                "body_text": body,
+                "id": self._next_conversation_id,
+                "incoming": False,
+                "private": True,
+                "user_id": row.base["responder_id"],
+                "support_email": None,
+                "source": 2,
+                "category": 2,
+                "to_emails": [],
+                "from_email": None,
+                "cc_emails": [],
+                "bcc_emails": [],
+                "email_failure_count": None,
+                "outgoing_failures": None,
+                "thread_id": None,
+                "thread_message_id": None,
+                "created_at": stamp,
+                "updated_at": stamp,
+                "last_edited_at": None,
+                "last_edited_user_id": None,
+                "attachments": [],
+                "automation_id": None,
+                "automation_type_id": None,
+                "auto_response": False,
+                "ticket_id": ticket_id,
+                "source_additional_info": None,
+            }
+            record.update(fields)
+            conversations.append(record)
+            row.base["updated_at"] = stamp
+            self._changed()
+            return _deep_copy(record)
+
+    def delete_ticket(self, ticket_id: int) -> Record:
+        return self.update_ticket(ticket_id, deleted=True)
+
+    def mark_spam(self, ticket_id: int) -> Record:
+        return self.update_ticket(ticket_id, spam=True)
+
+    def update_contact(self, contact_id: int, **fields: Any) -> Record:
+        with self.lock:
+            contact = self._by_id["contacts"].get(contact_id)
+            if contact is None:
+                raise UnknownRecord(contact_id)
+            stamp = to_z(self._bump_stamp("contacts"))
+            state = fields.pop("state", None)
+            if state is not None:
+                self.data.contact_state[contact_id] = state
+                contact["active"] = state == "verified"
+                if state == "deleted":
+                    contact["deleted"] = True
+                else:
+                    contact.pop("deleted", None)
+            contact.update(fields)
+            if "updated_at" not in fields:
+                contact["updated_at"] = stamp
+            self._changed()
+            return _deep_copy(contact)
+
+    def update_record(self, stream: str, record_id: int, **fields: Any) -> Record:
+        if stream == "tickets":
+            return self.update_ticket(record_id, **fields)
+        if stream == "contacts":
+            return self.update_contact(record_id, **fields)
+        with self.lock:
+            record = self._by_id.get(stream, {}).get(record_id)
+            if record is None:
+                raise UnknownRecord((stream, record_id))
+            has_cursor = "updated_at" in record
+            stamp = self._bump_stamp(stream) if has_cursor else None
+            record.update(fields)
+            if has_cursor and "updated_at" not in fields:
+                record["updated_at"] = self._stamp_text(stream, stamp)
+            self._changed()
+            return _deep_copy(record)
