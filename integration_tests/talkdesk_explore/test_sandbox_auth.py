@@ -29,7 +29,7 @@ def sandbox() -> Iterator[TalkdeskSandbox]:
 
 
 def _one_day_job(sandbox: TalkdeskSandbox, headers: dict[str, str]) -> requests.Response:
-    end = sandbox.data_end - timedelta(hours=1)
+    end = sandbox.clock_start - timedelta(hours=1)
     return create_job(sandbox, headers, "calls", end - timedelta(days=1), end)
 
 

@@ -38,7 +38,7 @@ def headers(sandbox: TalkdeskSandbox) -> dict[str, str]:
 
 
 def _day_before_end(sandbox: TalkdeskSandbox) -> tuple[str, str]:
-    end = sandbox.data_end - timedelta(hours=1)
+    end = sandbox.clock_start - timedelta(hours=1)
     return iso_z(end - timedelta(days=1)), iso_z(end)
 
 
@@ -46,7 +46,7 @@ def _day_before_end(sandbox: TalkdeskSandbox) -> tuple[str, str]:
 
 
 def _validation_cases(sandbox: TalkdeskSandbox) -> dict[str, dict]:
-    end = sandbox.data_end - timedelta(hours=1)
+    end = sandbox.clock_start - timedelta(hours=1)
     good = {"from": iso_z(end - timedelta(days=1)), "to": iso_z(end)}
     return {
         "span_31_days_plus_1s": {
@@ -114,7 +114,7 @@ def test_non_json_body_is_400(sandbox: TalkdeskSandbox, headers: dict[str, str])
 def test_span_of_exactly_31_days_is_accepted(
     sandbox: TalkdeskSandbox, headers: dict[str, str]
 ) -> None:
-    end = sandbox.data_end
+    end = sandbox.clock_start
 
     response = create_job(sandbox, headers, "calls", end - timedelta(days=31), end)
 

@@ -83,7 +83,7 @@ def test_jobs_over_adjacent_windows_return_exactly_the_rows_of_the_whole_span(
 def test_primary_keys_are_unique_over_the_whole_history(
     sandbox: TalkdeskSandbox, report_type: str
 ) -> None:
-    entries = sandbox.rows(report_type, sandbox.history_start, sandbox.data_end)
+    entries = sandbox.rows(report_type, sandbox.history_start, sandbox.clock_start)
 
     duplicates = [k for k, n in Counter(_key(report_type, e) for e in entries).items() if n > 1]
 
@@ -167,10 +167,10 @@ def test_no_row_lies_outside_the_history(sandbox: TalkdeskSandbox) -> None:
     far = timedelta(days=400)
 
     for report_type in REPORT_TYPES:
-        entries = sandbox.rows(report_type, sandbox.history_start - far, sandbox.data_end + far)
+        entries = sandbox.rows(report_type, sandbox.history_start - far, sandbox.clock_start + far)
         times = [_filter_time(report_type, entry) for entry in entries]
         assert sandbox.history_start <= min(times)
-        assert max(times) < sandbox.data_end == PINNED_NOW
+        assert max(times) < sandbox.now
 
 
 def test_history_starts_at_midnight_150_days_back(sandbox: TalkdeskSandbox) -> None:
@@ -222,3 +222,31 @@ def test_fields_the_reference_connector_missed_are_present(sandbox: TalkdeskSand
 def test_rows_requires_timezone_aware_bounds(sandbox: TalkdeskSandbox) -> None:
     with pytest.raises(ValueError):
         sandbox.rows("calls", datetime(2026, 3, 1), datetime(2026, 3, 2))
+
+
+def test_rows_keep_arriving_as_the_clock_moves(sandbox: TalkdeskSandbox) -> None:
+    before = sandbox.rows("calls", PINNED_NOW - timedelta(days=1), PINNED_NOW + timedelta(days=3))
+
+    sandbox.advance_clock(2 * 86_400)
+    after = sandbox.rows("calls", PINNED_NOW - timedelta(days=1), PINNED_NOW + timedelta(days=3))
+
+    assert sandbox.now >= PINNED_NOW + timedelta(days=2)
+    assert after[: len(before)] == before
+    assert len(after) > len(before) + 40
+
+
+def test_job_misses_rows_that_arrive_late_and_a_later_job_gets_them(
+    sandbox: TalkdeskSandbox,
+) -> None:
+    headers = bearer(sandbox)
+    start, end = PINNED_NOW - timedelta(hours=6), PINNED_NOW
+    sandbox.set_visibility_delay(3600)
+
+    early = run_job(sandbox, headers, "user_status", start, end)["entries"]
+    sandbox.advance_clock(3600)
+    late = run_job(sandbox, headers, "user_status", start, end)["entries"]
+
+    truth = sandbox.rows("user_status", start, end)
+    assert late == truth
+    assert early == sandbox.rows("user_status", start, end - timedelta(hours=1))
+    assert len(early) < len(truth)

@@ -33,7 +33,7 @@ def _finished_job(
     sandbox: TalkdeskSandbox, headers: dict[str, str], report_type: str = "calls"
 ) -> tuple[str, str]:
     """A done job over the last full day and a fresh signed URL for its file."""
-    end = sandbox.data_end.replace(hour=0, minute=0, second=0)
+    end = sandbox.clock_start.replace(hour=0, minute=0, second=0)
     job = job_id(create_job(sandbox, headers, report_type, end - timedelta(days=1), end))
     poll_until_finished(sandbox, headers, report_type, job)
     return job, files(sandbox, headers, report_type, job).headers["Location"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 
@@ -11,9 +12,17 @@ class SandboxClock:
         # clock that moves, and a pinned start must keep moving from where it was pinned.
         real = datetime.now(timezone.utc)
         self._offset = timedelta(0) if start is None else start.astimezone(timezone.utc) - real
+        self._lock = threading.Lock()
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc) + self._offset
+        with self._lock:
+            offset = self._offset
+        return datetime.now(timezone.utc) + offset
+
+    def advance(self, seconds: float) -> None:
+        """Jump the clock (negative values go back): new rows become reachable, signed URLs age."""
+        with self._lock:
+            self._offset += timedelta(seconds=seconds)
 
     def epoch(self) -> float:
         return self.now().timestamp()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from .auth import TokenIssuer
 from .clock import SandboxClock
 from .data import Dataset
+from .faults import FaultPlan
 from .jobs import JobBoard
 from .stats import RequestStats
 from .storage import UrlSigner
@@ -27,6 +28,9 @@ class SandboxCore:
     retry_after_s: int | None
     create_status_code: int
     wrap_job: bool
+    visibility_delay_s: float
+    token_scope_in_response: bool
+    faults: FaultPlan = field(default_factory=FaultPlan)
     # Filled in once the servers are bound, because signed URLs and _links are absolute.
     api_url: str = ""
     storage_url: str = ""
@@ -41,6 +45,14 @@ class SandboxCore:
             raise ValueError(f"redirect code must be one of {REDIRECT_CODES}")
         with self.lock:
             self.redirect_code = code
+
+    def current_visibility_delay(self) -> float:
+        with self.lock:
+            return self.visibility_delay_s
+
+    def set_visibility_delay(self, seconds: float) -> None:
+        with self.lock:
+            self.visibility_delay_s = float(seconds)
 
     def current_retry_after(self) -> int | None:
         with self.lock:

@@ -475,14 +475,12 @@ _GENERATORS: dict[str, Callable[[random.Random, _Pools, datetime, int], list[Row
 
 
 class Dataset:
-    """The account's report data between `history_start` (inclusive) and `end` (exclusive)."""
+    """The account's report data from `history_start` on, without an end: rows keep "happening"
+    as the server clock moves, and callers bound windows by the clock."""
 
-    def __init__(
-        self, seed: int, history_start: datetime, end: datetime, rows_per_day: dict[str, int]
-    ) -> None:
+    def __init__(self, seed: int, history_start: datetime, rows_per_day: dict[str, int]) -> None:
         self.seed = seed
         self.history_start = history_start.astimezone(UTC)
-        self.end = end.astimezone(UTC)
         self._rows_per_day = dict(rows_per_day)
         self._pools = _make_pools(seed)
         self._days: dict[tuple[str, datetime], list[Row]] = {}
@@ -506,7 +504,7 @@ class Dataset:
         if report_type not in _GENERATORS:
             raise KeyError(report_type)
         start = max(start.astimezone(UTC), self.history_start)
-        end = min(end.astimezone(UTC), self.end)
+        end = end.astimezone(UTC)
         if start >= end:
             return []
         entries = []

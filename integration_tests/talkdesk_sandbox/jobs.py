@@ -33,6 +33,9 @@ class Job:
     format: str
     start: datetime  # resolved UTC window [start, end)
     end: datetime
+    # Rows whose filter time is at or after this instant had not arrived when the job ran
+    # (late-arriving data); normally equal to `end`.
+    visible_until: datetime
     created_at: datetime  # server clock
     created_mono: float
     duration_s: float
@@ -42,7 +45,9 @@ class Job:
         elapsed = now_mono - self.created_mono
         if elapsed >= self.duration_s:
             return self.outcome
-        if elapsed < self.duration_s * _CREATED_SHARE:
+        # A job that never finishes is still picked up by a worker after a moment.
+        created_for = self.duration_s * _CREATED_SHARE if math.isfinite(self.duration_s) else 0.1
+        if elapsed < created_for:
             return "created"
         if elapsed < self.duration_s * _PROCESSING_SHARE:
             return "processing"
@@ -105,6 +110,7 @@ class JobBoard:
         start: datetime,
         end: datetime,
         created_at: datetime,
+        visible_until: datetime,
     ) -> Job:
         with self._lock:
             now_mono = time.monotonic()
@@ -121,6 +127,7 @@ class JobBoard:
                 format=report_format,
                 start=start,
                 end=end,
+                visible_until=visible_until,
                 created_at=created_at,
                 created_mono=now_mono,
                 duration_s=self.durations_by_type.get(report_type, self.default_duration_s),

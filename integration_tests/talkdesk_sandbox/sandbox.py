@@ -11,6 +11,7 @@ from .auth import TokenIssuer
 from .clock import SandboxClock
 from .core import REDIRECT_CODES, SandboxCore
 from .data import Dataset
+from .faults import Fault
 from .jobs import FAILURE_STATUSES, JobBoard
 from .servers import ExploreHandler, SandboxHTTPServer, StorageHandler, TokenHandler
 from .settings import REPORT_TYPES, TalkdeskSandboxSettings
@@ -37,9 +38,9 @@ class TalkdeskSandbox:
         if settings.redirect_code not in REDIRECT_CODES:
             raise ValueError(f"redirect_code must be one of {REDIRECT_CODES}")
         real_now = datetime.now(timezone.utc).replace(microsecond=0)
-        data_end = real_now if settings.now is None else _utc(settings.now, "now")
+        self.clock_start = real_now if settings.now is None else _utc(settings.now, "now")
         if settings.history_start is None:
-            history_start = (data_end - timedelta(days=DEFAULT_HISTORY_DAYS)).replace(
+            history_start = (self.clock_start - timedelta(days=DEFAULT_HISTORY_DAYS)).replace(
                 hour=0, minute=0, second=0, microsecond=0
             )
         else:
@@ -48,8 +49,8 @@ class TalkdeskSandbox:
         self.client_id = settings.client_id
         self.client_secret = settings.client_secret
         self._core = SandboxCore(
-            clock=SandboxClock(settings.now and data_end),
-            dataset=Dataset(settings.seed, history_start, data_end, settings.rows_per_day),
+            clock=SandboxClock(settings.now and self.clock_start),
+            dataset=Dataset(settings.seed, history_start, settings.rows_per_day),
             tokens=TokenIssuer(
                 settings.client_id,
                 settings.client_secret,
@@ -68,6 +69,8 @@ class TalkdeskSandbox:
             retry_after_s=settings.retry_after_s,
             create_status_code=settings.create_status_code,
             wrap_job=settings.wrap_job,
+            visibility_delay_s=settings.visibility_delay_s,
+            token_scope_in_response=settings.token_scope_in_response,
         )
         self._servers: list[SandboxHTTPServer] = []
         self._threads: list[threading.Thread] = []
@@ -156,16 +159,17 @@ class TalkdeskSandbox:
     def now(self) -> datetime:
         return self._core.clock.now()
 
-    @property
-    def data_end(self) -> datetime:
-        """No report row is at or after this instant (the dataset's exclusive end)."""
-        return self._core.dataset.end
-
     def rows(self, report_type: str, start: datetime, end: datetime) -> list[dict]:
-        """The entries a job with timespan [start, end) returns, in file order."""
+        """The entries a job with timespan [start, end) returns, in file order.
+
+        Rows exist from `history_start` up to the server clock (an `end` in the future is cut
+        at `now`, as the API refuses such jobs). Late-arriving data is ignored here: this is
+        what a job returns once everything has arrived.
+        """
         if report_type not in REPORT_TYPES:
             raise ValueError(f"unknown report type {report_type!r}")
-        return self._core.dataset.window(report_type, _utc(start, "start"), _utc(end, "end"))
+        end = min(_utc(end, "end"), self.now)
+        return self._core.dataset.window(report_type, _utc(start, "start"), end)
 
     def stats(self) -> dict:
         return {**self._core.stats.snapshot(), **self._core.jobs.snapshot()}
@@ -207,6 +211,26 @@ class TalkdeskSandbox:
 
     def set_signed_url_ttl(self, seconds: int) -> None:
         self._core.signer.set_ttl(seconds)
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the server clock: rows that "happen" meanwhile become reportable, signed URLs
+        age; negative values set the clock back (clock-skew tests). Token and job timers use
+        real elapsed time and are not affected."""
+        self._core.clock.advance(seconds)
+
+    def set_visibility_delay(self, seconds: float) -> None:
+        """Jobs created from now on miss rows whose filter time is within `seconds` of the job's
+        creation (late-arriving data)."""
+        self._core.set_visibility_delay(seconds)
+
+    def fail_next_requests(
+        self, kind: str, status: int | str = 503, count: int = 1, retry_after: int | None = None
+    ) -> None:
+        """The next `count` requests of `kind` (token, create, poll, file, storage) fail before
+        any other processing: an HTTP status (gateway HTML for 502/504 and token 5xx, Talkdesk
+        JSON otherwise, S3 XML on storage), "reset" (connection closed without an answer) or,
+        for storage, "truncate" (half the announced body, then the connection closes)."""
+        self._core.faults.add(kind, Fault(status, retry_after), count)
 
     def set_granted_scopes(self, scopes: Iterable[str]) -> None:
         """Scopes granted to tokens issued from now on (tokens already issued keep theirs)."""

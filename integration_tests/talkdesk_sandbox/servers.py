@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from .auth import IssuedToken, ScopeNotGranted
 from .core import SandboxCore
 from .data import VERSIONED_REPORTS
+from .faults import RESET, TRUNCATE, Fault
 from .jobs import ACTIVE_STATUSES, Job, QuotaExceeded
 from .settings import READ_SCOPE, REPORT_TYPES, WRITE_SCOPE
 from .timestamps import format_api_time, parse_api_time, resolve_timezone
@@ -88,6 +89,20 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         return parts.path, parse_qs(parts.query)
 
+    def _injected_fault(self, kind: str) -> Fault | None:
+        """Answer with the next queued fault for `kind`, if any; a truncation is left to the
+        caller because only it knows the body."""
+        fault = self.core.faults.take(kind)
+        if fault is None or fault.status == TRUNCATE:
+            return fault
+        if fault.status == RESET:
+            self.close_connection = True
+            return fault
+        content_type, body = _fault_body(kind, int(fault.status))
+        headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+        self._send(int(fault.status), body, content_type, headers)
+        return fault
+
 
 # --- token host ---------------------------------------------------------------------------------
 
@@ -100,6 +115,8 @@ class TokenHandler(_Handler):
             self._send_json(404, {"error": "not_found", "error_description": "Unknown path"})
             return
         self.core.stats.request("token")
+        if self._injected_fault("token"):
+            return
         if not self.core.tokens.client_matches(self.headers.get("Authorization")):
             self._send_json(
                 401,
@@ -125,16 +142,15 @@ class TokenHandler(_Handler):
             self._oauth_error("invalid_scope", f"Scope not granted to this client: {missing}")
             return
         self.core.stats.token_issued()
-        self._send_json(
-            200,
-            {
-                "access_token": token,
-                "token_type": "Bearer",
-                "expires_in": math.ceil(issued.lifetime_s),
-                "scope": self.core.tokens.granted_scope_string(issued),
-            },
-            {"Cache-Control": "no-store"},
-        )
+        payload = {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": math.ceil(issued.lifetime_s),
+            "scope": self.core.tokens.granted_scope_string(issued),
+        }
+        if not self.core.token_scope_in_response:
+            del payload["scope"]
+        self._send_json(200, payload, {"Cache-Control": "no-store"})
 
     def _oauth_error(self, error: str, description: str) -> None:
         self._send_json(400, {"error": error, "error_description": description})
@@ -159,6 +175,8 @@ class ExploreHandler(_Handler):
             self._send_json(404, _api_error("0000404", "Resource not found"))
             return
         self.core.stats.request("create")
+        if self._injected_fault("create"):
+            return
         if self._authorize(WRITE_SCOPE) and self._known_type(match["type"]):
             self._create(match["type"], body)
 
@@ -170,6 +188,8 @@ class ExploreHandler(_Handler):
             return
         kind = "poll" if match["kind"] == "jobs" else "file"
         self.core.stats.request(kind)
+        if self._injected_fault(kind):
+            return
         if not (self._authorize(READ_SCOPE) and self._known_type(match["type"])):
             return
         job = self.core.jobs.get(match["type"], match["id"])
@@ -216,6 +236,8 @@ class ExploreHandler(_Handler):
             self._send_json(400, _api_error("0330400", "Invalid request", validated))
             return
         start, end, zone_name, report_format = validated
+        created_at = self.core.clock.now()
+        late_after = created_at - timedelta(seconds=self.core.current_visibility_delay())
         try:
             job = self.core.jobs.create(
                 report_type=report_type,
@@ -225,7 +247,8 @@ class ExploreHandler(_Handler):
                 report_format=report_format,
                 start=start,
                 end=end,
-                created_at=self.core.clock.now(),
+                created_at=created_at,
+                visible_until=min(end, late_after),
             )
         except QuotaExceeded:
             retry_after = self.core.current_retry_after()
@@ -337,6 +360,9 @@ class StorageHandler(_Handler):
     def do_GET(self) -> None:
         path, query = self._path_and_query()
         self.core.stats.request("storage")
+        fault = self._injected_fault("storage")
+        if fault is not None and fault.status != TRUNCATE:
+            return
         if self.headers.get("Authorization") is not None:
             # A pre-signed GET plus an Authorization header is two auth mechanisms; S3 refuses it.
             self.core.stats.storage_with_authorization()
@@ -368,19 +394,25 @@ class StorageHandler(_Handler):
                 "The request signature we calculated does not match the signature you provided.",
             )
             return
-        self._stream_report(job)
+        self._stream_report(job, truncate=fault is not None)
 
     def _send_xml(self, status: int, code: str, message: str) -> None:
         self._send(status, _s3_error(code, message), "application/xml")
 
-    def _stream_report(self, job: Job) -> None:
-        entries = self.core.dataset.window(job.report_type, job.start, job.end)
+    def _stream_report(self, job: Job, truncate: bool = False) -> None:
+        entries = self.core.dataset.window(job.report_type, job.start, job.visible_until)
         chunks = list(_report_chunks(job.report_type, entries))
+        length = sum(len(chunk) for chunk in chunks)
         self.core.stats.response(200)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(sum(len(chunk) for chunk in chunks)))
+        self.send_header("Content-Length", str(length))
         self.end_headers()
+        if truncate:
+            # The connection drops mid-body: the client sees fewer bytes than announced.
+            self.wfile.write(b"".join(chunks)[: length // 2])
+            self.close_connection = True
+            return
         for chunk in chunks:
             self.wfile.write(chunk)
 
@@ -401,3 +433,27 @@ def _report_chunks(report_type: str, entries: list[dict]) -> Iterator[bytes]:
         tail.update({"type": report_type, "version": "v1"})
     buffer.append(b"], " + json.dumps(tail)[1:].encode())
     yield b"".join(buffer)
+
+
+_GATEWAY_PAGE = (
+    "<html><head><title>{status}</title></head><body><center><h1>{status}</h1></center>"
+    "<hr><center>sandbox-gateway</center></body></html>"
+)
+
+
+def _fault_body(kind: str, status: int) -> tuple[str, bytes]:
+    """What each host says when it fails: HTML from gateways, JSON from the API, XML from S3."""
+    if kind == "storage":
+        code = {500: "InternalError", 503: "SlowDown"}.get(status, "ServiceUnavailable")
+        return "application/xml", _s3_error(code, f"Injected storage failure {status}")
+    if status in (502, 504) or (kind == "token" and status >= 500):
+        return "text/html", _GATEWAY_PAGE.format(status=status).encode()
+    if status == 429:
+        body = _api_error("0330429", "Too many requests")
+    elif kind == "create" and status == 503:
+        body = _api_error("0330503", "Unable to audit operation")
+    elif kind == "token":
+        body = {"error": "temporarily_unavailable", "error_description": f"HTTP {status}"}
+    else:
+        body = _api_error(f"0330{status}", f"Injected failure {status}")
+    return "application/json", json.dumps(body).encode()

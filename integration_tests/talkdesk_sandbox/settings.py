@@ -55,6 +55,11 @@ class TalkdeskSandboxSettings:
     # Seconds announced in Retry-After on a quota 429; None sends the 429 without the header.
     retry_after_s: int | None = None
     rows_per_day: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_ROWS_PER_DAY))
+    # Late-arriving data: a row shows up in reports only this many seconds after its filter time
+    # (Talkdesk documents 60 s to 5 min for Explore, research A6).
+    visibility_delay_s: float = 0.0
+    # Some token responses lack `scope` (research e4).
+    token_scope_in_response: bool = True
     # Quirks of the create response seen across Talkdesk doc versions and peers.
     create_status_code: int = 202
     wrap_job: bool = True
