@@ -18,6 +18,7 @@ import requests
 
 from .auth import TokenProvider
 from .errors import config_error, transient_error
+from .sleeper import Sleeper
 from .stats import StreamStats
 
 logger = logging.getLogger("airbyte")
@@ -32,28 +33,6 @@ class RetryPolicy:
     backoff_cap_s: float = 60.0
     # 429 without Retry-After: start here and double up to the cap.
     rate_limit_backoff_s: float = 5.0
-
-
-class SyncCancelledError(Exception):
-    """The sync is shutting down; a waiting worker stops instead of sleeping on."""
-
-
-class Sleeper:
-    """Sleeps that end early (with SyncCancelledError) when the sync is cancelled."""
-
-    def __init__(self) -> None:
-        self._cancelled = threading.Event()
-
-    def __call__(self, seconds: float) -> None:
-        if self._cancelled.wait(max(0.0, seconds)):
-            raise SyncCancelledError()
-
-    def cancel(self) -> None:
-        self._cancelled.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled.is_set()
 
 
 class ExploreClient:

@@ -19,6 +19,7 @@ import requests
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 
 from .errors import config_error, transient_error
+from .sleeper import Sleeper
 from .stats import StreamStats
 
 logger = logging.getLogger("airbyte")
@@ -45,12 +46,12 @@ class TokenProvider:
         client_secret: str,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self._token_url = token_url
         self._basic_auth = (client_id, client_secret)
         self._clock = clock
-        self._sleep = sleep
+        self._sleep = sleep or Sleeper()
         self._lock = threading.Lock()
         self._token: AccessToken | None = None
         self._session = requests.Session()

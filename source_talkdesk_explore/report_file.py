@@ -102,9 +102,11 @@ class ReportFile:
             raise ReportFormatError(f"report file: expected {char!r}, got {found[:20]!r}")
 
     def _next_char(self) -> str:
+        """The next structural character; the body ending here means it was cut short."""
         char = self._peek()
-        if char:
-            self._pos += 1
+        if not char:
+            raise ReportFormatError("report file is truncated")
+        self._pos += 1
         return char
 
     def _peek(self) -> str:

@@ -14,8 +14,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .api_client import Sleeper, SyncCancelledError
 from .report_jobs import FinishedJob
+from .sleeper import Sleeper, SyncCancelledError
 from .stats import StreamStats
 from .windows import Window
 

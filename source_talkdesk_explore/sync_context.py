@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .api_client import ExploreClient, Sleeper
+from .api_client import ExploreClient
 from .auth import TokenProvider
 from .config import TalkdeskConfig
 from .datetimes import utc_now
 from .report_jobs import FinishedJob, JobTiming, ReportJob
 from .scheduler import JobScheduler, JobTicket
+from .sleeper import Sleeper
 
 
 class SyncContext:
