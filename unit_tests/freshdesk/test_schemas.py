@@ -67,10 +67,20 @@ PRIMARY_KEYS = {
     name: "primary_language" if name == "settings" else "id" for name in EXPECTED_STREAMS
 }
 FORBIDDEN_KEYWORDS = ("$ref", "allOf", "not")
-# Identifiers minted outside Freshdesk are strings in the API (a Twitter user id sent as a
-# string, a Facebook id, the customer's own external id); typing them integer would make
-# TypeTransformer reject or mangle real values. Everything else named *_id is a Freshdesk id.
-EXTERNAL_STRING_IDS = frozenset({"twitter_id", "facebook_id", "unique_external_id"})
+# Identifiers the API serialises as strings: ones minted outside Freshdesk (a Twitter user id,
+# a Facebook id, the customer's own external id, a chat visitor id) and the Freshworks org-level
+# ids of agents and companies. Typing them integer would make TypeTransformer mangle real values.
+# Everything else named *_id is a Freshdesk integer id (org_contact_id included).
+EXTERNAL_STRING_IDS = frozenset(
+    {
+        "twitter_id",
+        "facebook_id",
+        "unique_external_id",
+        "visitor_id",
+        "org_agent_id",
+        "org_company_id",
+    }
+)
 BEYOND_FLOAT_PRECISION = 2**53 + 1
 
 
@@ -500,6 +510,21 @@ def test_ticket_ids_beyond_float_precision_stay_exact_integers() -> None:
     result = transformed("tickets", ticket)
     assert result["id"] == BEYOND_FLOAT_PRECISION and type(result["id"]) is int
     assert result["requester_id"] == BEYOND_FLOAT_PRECISION + 2
+
+
+def test_contact_org_contact_id_beyond_float_precision_stays_exact() -> None:
+    contact = {
+        "id": 82000123456,
+        "name": "Ada",
+        "org_contact_id": 1661072706350043137,
+        "other_companies": [{"company_id": 25, "view_all_tickets": True}],
+        "custom_fields": {"department": "Ops", "permanent": False},
+        "created_at": "2015-08-28T10:27:58Z",
+        "updated_at": "2015-08-28T10:27:58Z",
+    }
+    assert schema_errors("contacts", contact) == []
+    assert transformed("contacts", contact) == contact
+    assert type(transformed("contacts", contact)["org_contact_id"]) is int
 
 
 def test_ticket_with_null_requester_and_stats_is_valid() -> None:
