@@ -208,7 +208,11 @@ class ExploreHandler(_Handler):
         if header.startswith("Bearer "):
             issued = self.core.tokens.lookup(header[7:].strip())
         if issued is None:
-            self._send_json(401, _api_error("1001401", "Unauthorized: invalid or expired token"))
+            self._send_json(
+                401,
+                _api_error("1001401", "Unauthorized: invalid or expired token"),
+                {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
             return False
         if scope not in issued.scopes:
             self._send_json(403, _api_error("1001403", f"Forbidden: token lacks scope {scope}"))
