@@ -185,7 +185,6 @@ class FreshdeskStream(HttpStream, ABC):
     def _ignored_response_error(self, response: requests.Response) -> Exception:
         """The error handler let this response through as IGNORE; say what it means here."""
         if response.status_code in self.gone_statuses:
-            self.stats.count_skipped_child()
             return ResourceGone(response.status_code)
         if is_page_cap_response(response):
             return PageCapReached()
@@ -298,7 +297,7 @@ class ChildStream(FreshdeskStream):
                     for record in page.records:
                         yield self.link_parent(record, parent), page.server_time
             except ResourceGone:
-                continue
+                self.stats.count_skipped_child()
 
     def link_parent(self, record: Record, parent: Record) -> Record:
         if self.parent_id_field and record.get(self.parent_id_field) is None:

@@ -147,7 +147,7 @@ class SolutionFolders(ChildStream, IncrementalStream):
                         yield subfolder, page.server_time
                         pending.append(subfolder)
             except ResourceGone:
-                continue
+                self.stats.count_skipped_child()
 
 
 class SolutionArticles(ChildStream, IncrementalStream):

@@ -259,4 +259,5 @@ class Conversations(IncrementalStream):
             for fetched in self.pages(self.endpoint.format(ticket_id=ticket_id), {}):
                 yield from fetched.records
         except ResourceGone:
-            pass  # deleted or spammed since the tickets list was read: counted in the summary
+            # Deleted or spammed since the tickets list was read.
+            self.stats.count_skipped_child()

@@ -1,0 +1,153 @@
+"""Runs a source's console script the way the Airbyte platform does, and reads what it printed."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SUMMARY_RE = re.compile(r"Sync summary: stream=(?P<stream>\S+) (?P<rest>.*)$")
+
+
+def console_script(name: str) -> str:
+    """The console script next to this interpreter (the project's virtualenv)."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
+@dataclass
+class SyncOutput:
+    messages: list[dict[str, Any]]
+    returncode: int
+    stderr: str
+    seconds: float
+    stdout_text: str = field(repr=False, default="")
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m.get("type") == kind]
+
+    def records(self, stream: str | None = None) -> list[dict[str, Any]]:
+        return [
+            m["record"]["data"]
+            for m in self.of_type("RECORD")
+            if stream is None or m["record"]["stream"] == stream
+        ]
+
+    def record_counts(self) -> Counter[str]:
+        return Counter(m["record"]["stream"] for m in self.of_type("RECORD"))
+
+    def state_messages(self, stream: str | None = None) -> list[dict[str, Any]]:
+        return [
+            m["state"]
+            for m in self.of_type("STATE")
+            if stream is None or m["state"]["stream"]["stream_descriptor"]["name"] == stream
+        ]
+
+    def final_states(self) -> list[dict[str, Any]]:
+        """The last state of each stream, as a state file for the next read."""
+        latest: dict[str, dict[str, Any]] = {}
+        for state in self.state_messages():
+            latest[state["stream"]["stream_descriptor"]["name"]] = state
+        return [{"type": "STREAM", "stream": s["stream"]} for s in latest.values()]
+
+    def errors(self) -> list[dict[str, Any]]:
+        return [m["trace"]["error"] for m in self.of_type("TRACE") if m["trace"]["type"] == "ERROR"]
+
+    def logs(self, level: str | None = None) -> list[str]:
+        return [
+            m["log"]["message"]
+            for m in self.of_type("LOG")
+            if level is None or m["log"]["level"] == level
+        ]
+
+    def summaries(self) -> dict[str, dict[str, str]]:
+        """The `Sync summary:` line each stream logs, as key=value pairs."""
+        found: dict[str, dict[str, str]] = {}
+        for line in self.logs("INFO"):
+            match = SUMMARY_RE.search(line)
+            if not match:
+                continue
+            rest = match.group("rest")
+            skipped = rest.split("skipped=", 1)[1] if " skipped=" in f" {rest}" else "-"
+            pairs = dict(p.split("=", 1) for p in rest.split(" skipped=")[0].split() if "=" in p)
+            found[match.group("stream")] = {**pairs, "skipped": skipped}
+        return found
+
+    def stream_seconds(self) -> dict[str, float]:
+        started: dict[str, float] = {}
+        seconds: dict[str, float] = {}
+        for message in self.of_type("TRACE"):
+            trace = message["trace"]
+            if trace["type"] != "STREAM_STATUS":
+                continue
+            name = trace["stream_status"]["stream_descriptor"]["name"]
+            status = trace["stream_status"]["status"]
+            if status == "STARTED":
+                started[name] = trace["emitted_at"]
+            elif status in ("COMPLETE", "INCOMPLETE") and name in started:
+                seconds[name] = (trace["emitted_at"] - started[name]) / 1000
+        return seconds
+
+
+def run_source(
+    script: str,
+    command: str,
+    config: Mapping[str, Any],
+    catalog: Mapping[str, Any] | None = None,
+    state: Sequence[Mapping[str, Any]] | None = None,
+    timeout: float = 600,
+) -> SyncOutput:
+    with tempfile.TemporaryDirectory(prefix="airbyte-run-") as workdir:
+        args = [console_script(script), command, "--config", _dump(workdir, "config", config)]
+        if catalog is not None:
+            args += ["--catalog", _dump(workdir, "catalog", catalog)]
+        if state is not None:
+            args += ["--state", _dump(workdir, "state", list(state))]
+        started = time.perf_counter()
+        completed = subprocess.run(
+            args,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        seconds = time.perf_counter() - started
+    messages = [json.loads(line) for line in completed.stdout.splitlines() if line.startswith("{")]
+    return SyncOutput(messages, completed.returncode, completed.stderr, seconds, completed.stdout)
+
+
+def discover_catalog(
+    script: str, config: Mapping[str, Any], streams: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """A configured catalog of every stream (or the named ones), incremental where supported."""
+    output = run_source(script, "discover", config)
+    (catalog,) = [m["catalog"] for m in output.of_type("CATALOG")]
+    configured = []
+    for stream in catalog["streams"]:
+        if streams is not None and stream["name"] not in streams:
+            continue
+        incremental = "incremental" in stream["supported_sync_modes"]
+        configured.append(
+            {
+                "stream": stream,
+                "sync_mode": "incremental" if incremental else "full_refresh",
+                "destination_sync_mode": "append",
+                **({"cursor_field": stream["default_cursor_field"]} if incremental else {}),
+            }
+        )
+    return {"streams": configured}
+
+
+def _dump(workdir: str, name: str, value: Any) -> str:
+    path = Path(workdir) / f"{name}.json"
+    path.write_text(json.dumps(value))
+    return str(path)
