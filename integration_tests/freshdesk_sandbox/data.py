@@ -9,6 +9,7 @@ because a 31,000-ticket account would otherwise need ~100,000 of them up front.
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -684,7 +685,7 @@ class _Builder:
                 "avatar": None,
                 "first_name": first,
                 "last_name": last,
-                "visitor_id": f"{i:08x}-visitor",
+                "visitor_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                 "org_contact_id": 9_000_000_000_000_000 + i,
                 "other_phone_numbers": [],
             }
