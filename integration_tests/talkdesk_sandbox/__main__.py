@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"client id:     {sandbox.client_id}")
         print(f"client secret: {sandbox.client_secret}  (sandbox credential, not a real secret)")
         print(
-            f"data:          {sandbox.history_start.isoformat()} .. {sandbox.data_end.isoformat()}"
+            f"data:          from {sandbox.history_start.isoformat()}, clock {sandbox.now:%Y-%m-%dT%H:%M:%SZ}"
         )
         print("connector config:")
         print(json.dumps(config, indent=2))

@@ -34,6 +34,9 @@ _STORAGE_PATH = re.compile(r"^/reports/(?P<type>[^/]+)/(?P<id>[^/]+)\.json$")
 
 class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    # The default backlog of 5 drops SYNs when a connector opens many connections at once, and
+    # each drop costs the client a one-second retransmit that would distort benchmarks.
+    request_queue_size = 128
 
     def __init__(self, handler: type[BaseHTTPRequestHandler], core: SandboxCore) -> None:
         self.core = core
@@ -48,8 +51,9 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: SandboxHTTPServer
-    # Idle keep-alive connections are dropped so handler threads do not linger after a test.
-    timeout = 30
+    # Idle keep-alive connections are eventually dropped so handler threads do not linger
+    # forever; generous, because a connector may back off for a minute between polls.
+    timeout = 120
 
     @property
     def core(self) -> SandboxCore:
