@@ -18,6 +18,7 @@ import pytest
 from airbyte_cdk.sources.utils.transform import TransformConfig, TypeTransformer
 from jsonschema import Draft7Validator, validators
 
+from integration_tests.freshdesk.conftest import SMALL, sync
 from integration_tests.freshdesk_sandbox import STREAM_NAMES, FreshdeskSandbox, SandboxSettings
 
 SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "source_freshdesk" / "schemas"
@@ -154,3 +155,27 @@ def test_ids_beyond_float_precision_stay_exact_after_normalization(
         transformer.transform(transformed, schema)
         damage.update(transform_damage(original, transformed))
     assert sorted(damage) == []
+
+
+@pytest.mark.slow
+def test_records_emitted_by_a_full_sync_fit_their_schemas_and_keep_their_values() -> None:
+    """End to end: what the connector really emits (after its TypeTransformer) still fits."""
+    with FreshdeskSandbox(SandboxSettings(**SMALL)) as small:
+        output = sync(small)
+        assert output.returncode == 0 and not output.errors()
+        problems: set[str] = set()
+        for stream in STREAM_NAMES:
+            key = "primary_language" if stream == "settings" else "id"
+            truth = {r[key]: as_emitted_by_connector(stream, r) for r in small.records(stream)}
+            validator = StrictDraft7Validator(load_schema(stream))
+            emitted = output.records(stream)
+            assert emitted, f"the sync emitted no {stream}"
+            for record in emitted:
+                problems.update(
+                    f"{stream}: {'.'.join(map(str, e.absolute_path))}: {e.message[:120]}"
+                    for e in validator.iter_errors(record)
+                )
+                problems.update(
+                    f"{stream}: {damage}" for damage in transform_damage(truth[record[key]], record)
+                )
+    assert sorted(problems) == []
