@@ -143,3 +143,13 @@ def test_suspended_account_gets_account_suspended_everywhere():
             assert response.json()["code"] == "account_suspended"
         sandbox.suspend_account(False)
         assert session.get(f"{sandbox.base_url}/api/v2/tickets").status_code == 200
+
+
+def test_non_json_accept_header_gets_406(sandbox):
+    session = session_for(sandbox)
+    refused = session.get(f"{sandbox.base_url}/api/v2/products", headers={"Accept": "text/xml"})
+    assert refused.status_code == 406
+    accepted = session.get(
+        f"{sandbox.base_url}/api/v2/products", headers={"Accept": "application/json"}
+    )
+    assert accepted.status_code == 200

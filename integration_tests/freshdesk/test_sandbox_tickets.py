@@ -33,6 +33,7 @@ def ticket_settings(**overrides) -> SandboxSettings:
         deleted_ticket_count=12,
         spam_ticket_count=7,
         identical_updated_at_tickets=150,
+        archived_ticket_count=5,
         contact_count=80,
         company_count=12,
         time_entry_count=60,
@@ -258,3 +259,28 @@ def test_payloads_are_realistic(sandbox, session, truth):
         params={"updated_since": SINCE, "company_id": BIG_COMPANY_ID, "per_page": 1},
     )
     assert f'"company_id":{BIG_COMPANY_ID}' in raw.text
+
+
+def test_archived_tickets_leave_every_list_but_stay_readable_on_the_archive_route(
+    sandbox, session, truth
+):
+    listed = {t["id"] for t in truth}
+    archived = sorted(set(range(1, max(listed) + 1)) - listed)
+    assert len(archived) == 5
+    everything = {
+        r["id"]
+        for flt in (None, "deleted", "spam")
+        for r in list_all(sandbox, session, updated_since=SINCE, **({"filter": flt} if flt else {}))
+    }
+    assert everything == listed
+    ticket_id = archived[0]
+    assert session.get(f"{sandbox.base_url}/api/v2/tickets/{ticket_id}").status_code == 404
+    view = session.get(f"{sandbox.base_url}/api/v2/tickets/archived/{ticket_id}")
+    assert view.status_code == 200 and view.json()["status"] == 5
+    conversations = session.get(
+        f"{sandbox.base_url}/api/v2/tickets/archived/{ticket_id}/conversations"
+    )
+    assert conversations.status_code == 200
+    assert (
+        session.get(f"{sandbox.base_url}/api/v2/tickets/archived/{listed.pop()}").status_code == 404
+    )

@@ -59,6 +59,8 @@ class ServerClock:
     """Starts at ``settings.now`` and advances in real time, at whole-second resolution."""
 
     def __init__(self, start: dt.datetime) -> None:
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=dt.timezone.utc)  # naive means UTC, as in the API
         self._start_epoch = calendar.timegm(start.astimezone(dt.timezone.utc).timetuple())
         self._started = time.monotonic()
         self._lock = threading.Lock()

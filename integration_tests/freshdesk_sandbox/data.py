@@ -34,6 +34,8 @@ class TicketRow:
     stats: Record
     requester: Record | None  # None when the requester contact no longer exists
     ordinal: int  # position in creation order, seeds the ticket's conversations
+    # Closed and inactive for 120+ days: out of every list, readable only via /tickets/archived/{id}.
+    archived: bool = False
 
     @property
     def id(self) -> int:
@@ -42,6 +44,8 @@ class TicketRow:
     @property
     def hidden_by(self) -> str | None:
         """The filter that shows this ticket ("deleted"/"spam"), None for the default list."""
+        if self.archived:
+            return "archived"
         if self.base.get("deleted"):
             return "deleted"
         if self.base["spam"]:
@@ -835,6 +839,22 @@ class _Builder:
                 base, description, description_text, stats, requester_obj, ordinal
             )
         self.data.tickets = tickets
+        self._archive(tickets, to_z(block_moment) if block else None)
+
+    def _archive(self, tickets: dict[int, TicketRow], block_stamp: str | None) -> None:
+        old_enough = self.now - 150 * DAY
+        candidates = [
+            row
+            for row in tickets.values()
+            if row.hidden_by is None
+            and from_z(row.base["created_at"]) < old_enough
+            and row.base["updated_at"] != block_stamp  # keep the identical-stamp block intact
+        ]
+        for row in self.rng.sample(candidates, min(len(candidates), self.s.archived_ticket_count)):
+            row.archived = True
+            row.base["status"] = 5
+            row.base["updated_at"] = max(row.base["created_at"], to_z(old_enough))
+            row.stats["closed_at"] = row.stats["resolved_at"] = row.base["updated_at"]
 
     # ---- ticket children -----------------------------------------------------------------------
     def build_ratings_and_time_entries(self) -> None:

@@ -216,10 +216,12 @@ def _ticket_or_404(call: Call):
     return row
 
 
-def _ticket_view(call: Call) -> dict[str, Any]:
+def _ticket_view(call: Call, archived: bool = False) -> dict[str, Any]:
     includes = call.includes(TICKET_VIEW_INCLUDES)
     call.fail_if_errors()
     row = _ticket_or_404(call)
+    if row.archived != archived:
+        raise ApiError(404)
     store = call.store
     record = serialize_ticket(
         row, includes | {"description"}, store.company_name(row.base["company_id"])
@@ -232,8 +234,21 @@ def _ticket_view(call: Call) -> dict[str, Any]:
 
 def _conversations(call: Call) -> list[dict[str, Any]]:
     row = _ticket_or_404(call)
+    if row.archived:
+        raise ApiError(404)
     if row.hidden_by is not None:
         raise ApiError(403, ACCESS_DENIED)
+    return call.store.conversations(row.id)
+
+
+def _archived_view(call: Call) -> dict[str, Any]:
+    return _ticket_view(call, archived=True)
+
+
+def _archived_conversations(call: Call) -> list[dict[str, Any]]:
+    row = _ticket_or_404(call)
+    if not row.archived:
+        raise ApiError(404)
     return call.store.conversations(row.id)
 
 
@@ -406,6 +421,14 @@ def build_routes(legacy_skills_route_404: bool) -> list[Route]:
             cost=_ticket_view_cost,
         ),
         _r("tickets/{id}/conversations", _conversations),
+        _r(
+            "tickets/archived/{id}",
+            _archived_view,
+            params=_P({"include"}),
+            paginated=False,
+            cost=_ticket_view_cost,
+        ),
+        _r("tickets/archived/{id}/conversations", _archived_conversations),
         _r("tickets/{id}/time_entries", _ticket_time_entries, feature="timesheets"),
         _r("tickets/{id}/satisfaction_ratings", _ticket_ratings, feature="surveys"),
         _r(

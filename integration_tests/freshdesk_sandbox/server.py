@@ -43,6 +43,10 @@ UNKNOWN_DOMAIN_HTML = (
     "<p>Please check the URL and try again.</p></body></html>"
 )
 PAGINATION_PARAMS = frozenset({"page", "per_page"})
+NOT_ACCEPTABLE = {
+    "code": "invalid_accept_header",
+    "message": "The Accept header must be application/json or */*.",
+}
 
 
 def _error_html(status: int) -> str:
@@ -417,6 +421,9 @@ class FreshdeskSandbox:
     ) -> _Response:
         if self.faults.suspended:
             raise ApiError(403, ACCOUNT_SUSPENDED)
+        accept = (headers.get("Accept") or "*/*").lower()
+        if not any(kind in accept for kind in ("json", "*/*", "application/*")):
+            raise ApiError(406, NOT_ACCEPTABLE)
         if route is None:
             known_path = match(self.routes, path) is not None
             raise ApiError(405 if known_path and method != "GET" else 404)

@@ -29,6 +29,8 @@ class SandboxSettings:
     spam_ticket_count: int = 25
     # Share of tickets created in the last 30 days (the default /tickets window).
     recent_ticket_share: float = 0.1
+    # Tickets archived out of every list (closed, inactive 120+ days); see /tickets/archived/{id}.
+    archived_ticket_count: int = 0
     # N extra tickets that all share ONE updated_at (bulk import): the 300-page restart trap.
     identical_updated_at_tickets: int = 0
     contact_count: int = 1200

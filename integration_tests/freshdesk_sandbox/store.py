@@ -239,7 +239,9 @@ class Store:
     def records(self, stream: str) -> list[Record]:
         with self.lock:
             if stream == "tickets":
-                rows = sorted(self.data.tickets.values(), key=lambda r: r.id)
+                rows = sorted(
+                    (r for r in self.data.tickets.values() if not r.archived), key=lambda r: r.id
+                )
                 out = [
                     serialize_ticket(
                         r, SYNC_TICKET_INCLUDES, self.company_name(r.base["company_id"])
