@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -29,12 +29,16 @@ def headers(sandbox: TalkdeskSandbox) -> dict[str, str]:
     return bearer(sandbox)
 
 
+def _last_day(sandbox: TalkdeskSandbox) -> tuple[datetime, datetime]:
+    end = sandbox.clock_start.replace(hour=0, minute=0, second=0)
+    return end - timedelta(days=1), end
+
+
 def _finished_job(
     sandbox: TalkdeskSandbox, headers: dict[str, str], report_type: str = "calls"
 ) -> tuple[str, str]:
     """A done job over the last full day and a fresh signed URL for its file."""
-    end = sandbox.clock_start.replace(hour=0, minute=0, second=0)
-    job = job_id(create_job(sandbox, headers, report_type, end - timedelta(days=1), end))
+    job = job_id(create_job(sandbox, headers, report_type, *_last_day(sandbox)))
     poll_until_finished(sandbox, headers, report_type, job)
     return job, files(sandbox, headers, report_type, job).headers["Location"]
 
@@ -148,3 +152,30 @@ def test_empty_window_gives_an_empty_report() -> None:
         report = get(url).json()
 
     assert report == {"entries": [], "total": 0}
+
+
+def test_gzip_reports_are_served_compressed_with_content_encoding(
+    sandbox: TalkdeskSandbox, headers: dict[str, str]
+) -> None:
+    _, url = _finished_job(sandbox, headers)
+    plain = get(url)
+    sandbox.set_gzip_reports(True)
+
+    packed = get(url)
+
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert int(packed.headers["Content-Length"]) < int(plain.headers["Content-Length"])
+    # requests inflates transparently; a raw-socket reader would see gzip bytes.
+    assert packed.json() == plain.json()
+
+
+def test_new_columns_appear_in_files_and_ground_truth(
+    sandbox: TalkdeskSandbox, headers: dict[str, str]
+) -> None:
+    sandbox.add_entry_fields("calls", {"sentiment_score": 0.8, "tags": '["vip"]'})
+
+    _, url = _finished_job(sandbox, headers)
+    entries = get(url).json()["entries"]
+
+    assert entries and all(e["sentiment_score"] == 0.8 and e["tags"] == '["vip"]' for e in entries)
+    assert all("sentiment_score" in e for e in sandbox.rows("calls", *_last_day(sandbox)))

@@ -29,6 +29,7 @@ class SandboxCore:
     create_status_code: int
     wrap_job: bool
     visibility_delay_s: float
+    gzip_reports: bool
     token_scope_in_response: bool
     faults: FaultPlan = field(default_factory=FaultPlan)
     # Filled in once the servers are bound, because signed URLs and _links are absolute.
@@ -45,6 +46,14 @@ class SandboxCore:
             raise ValueError(f"redirect code must be one of {REDIRECT_CODES}")
         with self.lock:
             self.redirect_code = code
+
+    def current_gzip_reports(self) -> bool:
+        with self.lock:
+            return self.gzip_reports
+
+    def set_gzip_reports(self, enabled: bool) -> None:
+        with self.lock:
+            self.gzip_reports = bool(enabled)
 
     def current_visibility_delay(self) -> float:
         with self.lock:

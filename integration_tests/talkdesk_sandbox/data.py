@@ -484,7 +484,15 @@ class Dataset:
         self._rows_per_day = dict(rows_per_day)
         self._pools = _make_pools(seed)
         self._days: dict[tuple[str, datetime], list[Row]] = {}
+        # Columns added at runtime to every entry of a report (schema drift without a version bump).
+        self._extra_fields: dict[str, dict] = {}
         self._lock = threading.Lock()
+
+    def add_fields(self, report_type: str, fields: dict) -> None:
+        if report_type not in _GENERATORS:
+            raise KeyError(report_type)
+        with self._lock:
+            self._extra_fields[report_type] = {**self._extra_fields.get(report_type, {}), **fields}
 
     def _day_rows(self, report_type: str, day: datetime) -> list[Row]:
         key = (report_type, day)
@@ -507,12 +515,14 @@ class Dataset:
         end = end.astimezone(UTC)
         if start >= end:
             return []
+        with self._lock:
+            extra = dict(self._extra_fields.get(report_type, {}))
         entries = []
         # A day's rows can reach past its midnight (sessions ending on the next midnight), so the
         # day before the window is scanned too.
         for day in days_between(start - timedelta(days=1), end):
             entries.extend(
-                dict(row.entry)
+                {**row.entry, **extra}
                 for row in self._day_rows(report_type, day)
                 if start <= row.filter_time < end
             )

@@ -70,6 +70,7 @@ class TalkdeskSandbox:
             create_status_code=settings.create_status_code,
             wrap_job=settings.wrap_job,
             visibility_delay_s=settings.visibility_delay_s,
+            gzip_reports=settings.gzip_reports,
             token_scope_in_response=settings.token_scope_in_response,
         )
         self._servers: list[SandboxHTTPServer] = []
@@ -231,6 +232,16 @@ class TalkdeskSandbox:
         JSON otherwise, S3 XML on storage), "reset" (connection closed without an answer) or,
         for storage, "truncate" (half the announced body, then the connection closes)."""
         self._core.faults.add(kind, Fault(status, retry_after), count)
+
+    def set_gzip_reports(self, enabled: bool) -> None:
+        """Serve report files gzip-compressed (Content-Encoding: gzip) from now on."""
+        self._core.set_gzip_reports(enabled)
+
+    def add_entry_fields(self, report_type: str, fields: dict) -> None:
+        """Schema drift: every entry of `report_type` (files and rows()) gains these columns."""
+        if report_type not in REPORT_TYPES:
+            raise ValueError(f"unknown report type {report_type!r}")
+        self._core.dataset.add_fields(report_type, fields)
 
     def set_granted_scopes(self, scopes: Iterable[str]) -> None:
         """Scopes granted to tokens issued from now on (tokens already issued keep theirs)."""

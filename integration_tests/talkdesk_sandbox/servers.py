@@ -6,6 +6,7 @@ clients can keep connections alive and stream report bodies.
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import re
@@ -410,10 +411,17 @@ class StorageHandler(_Handler):
     def _stream_report(self, job: Job, truncate: bool = False) -> None:
         entries = self.core.dataset.window(job.report_type, job.start, job.visible_until)
         chunks = list(_report_chunks(job.report_type, entries))
+        gzipped = self.core.current_gzip_reports()
+        if gzipped:
+            # Stored with Content-Encoding: gzip, as S3 serves objects uploaded compressed.
+            packed = gzip.compress(b"".join(chunks))
+            chunks = [packed[i : i + _STREAM_CHUNK] for i in range(0, len(packed), _STREAM_CHUNK)]
         length = sum(len(chunk) for chunk in chunks)
         self.core.stats.response(200)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
+        if gzipped:
+            self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(length))
         self.end_headers()
         if truncate:

@@ -58,6 +58,8 @@ class TalkdeskSandboxSettings:
     # Late-arriving data: a row shows up in reports only this many seconds after its filter time
     # (Talkdesk documents 60 s to 5 min for Explore, research A6).
     visibility_delay_s: float = 0.0
+    # Serve report files with Content-Encoding: gzip (research e18).
+    gzip_reports: bool = False
     # Some token responses lack `scope` (research e4).
     token_scope_in_response: bool = True
     # Quirks of the create response seen across Talkdesk doc versions and peers.
