@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .validation import JobRequest
+
 ACTIVE_STATUSES = ("created", "processing", "uploading")
 FAILURE_STATUSES = ("failed", "canceled", "deleted")
 
@@ -101,17 +103,12 @@ class JobBoard:
 
     def create(
         self,
-        *,
         report_type: str,
-        name: str | None,
-        timespan: dict,
-        timezone: str,
-        report_format: str,
-        start: datetime,
-        end: datetime,
+        request: JobRequest,
         created_at: datetime,
         visible_until: datetime,
     ) -> Job:
+        """A new job, or QuotaExceeded when the account already runs `quota` unfinished jobs."""
         with self._lock:
             now_mono = time.monotonic()
             active = sum(1 for job in self._jobs.values() if job.is_active(now_mono))
@@ -121,12 +118,12 @@ class JobBoard:
             job = Job(
                 id=str(uuid.uuid4()),
                 report_type=report_type,
-                name=name,
-                timespan=timespan,
-                timezone=timezone,
-                format=report_format,
-                start=start,
-                end=end,
+                name=request.name,
+                timespan=request.timespan,
+                timezone=request.timezone,
+                format=request.format,
+                start=request.start,
+                end=request.end,
                 visible_until=visible_until,
                 created_at=created_at,
                 created_mono=now_mono,

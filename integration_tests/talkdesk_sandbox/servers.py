@@ -22,11 +22,9 @@ from .data import VERSIONED_REPORTS
 from .faults import RESET, TRUNCATE, Fault
 from .jobs import ACTIVE_STATUSES, Job, QuotaExceeded
 from .settings import READ_SCOPE, REPORT_TYPES, WRITE_SCOPE
-from .timestamps import format_api_time, parse_api_time, resolve_timezone
+from .timestamps import format_api_time
+from .validation import FieldError, validate_job_request
 
-MAX_TIMESPAN = timedelta(days=31)
-REPORT_FORMATS = ("csv", "json", "json_bulk")
-SERVED_FORMATS = ("json",)
 _STREAM_CHUNK = 64 * 1024
 
 _API_PATH = re.compile(r"^/data/reports/(?P<type>[^/]+)/(?P<kind>jobs|files)(?:/(?P<id>[^/]+))?$")
@@ -238,26 +236,18 @@ class ExploreHandler(_Handler):
         except (json.JSONDecodeError, UnicodeDecodeError):
             request = None
         if not isinstance(request, dict):
-            self._send_json(400, _api_error("0330400", "Malformed request body", []))
+            malformed = FieldError("body", "must be a JSON object").as_json()
+            self._send_json(400, _api_error("0330400", "Malformed request body", [malformed]))
             return
-        validated = self._validate(request)
-        if isinstance(validated, list):
-            self._send_json(400, _api_error("0330400", "Invalid request", validated))
+        validated = validate_job_request(request, self.core.clock.now())
+        if isinstance(validated, FieldError):
+            self._send_json(400, _api_error("0330400", "Invalid request", [validated.as_json()]))
             return
-        start, end, zone_name, report_format = validated
         created_at = self.core.clock.now()
         late_after = created_at - timedelta(seconds=self.core.current_visibility_delay())
         try:
             job = self.core.jobs.create(
-                report_type=report_type,
-                name=request.get("name"),
-                timespan=request["timespan"],
-                timezone=zone_name,
-                report_format=report_format,
-                start=start,
-                end=end,
-                created_at=created_at,
-                visible_until=min(end, late_after),
+                report_type, validated, created_at, visible_until=min(validated.end, late_after)
             )
         except QuotaExceeded:
             retry_after = self.core.current_retry_after()
@@ -269,43 +259,6 @@ class ExploreHandler(_Handler):
             )
             return
         self._send_json(self.core.create_status_code, self._job_body(job, "created"))
-
-    def _validate(self, request: dict) -> list[dict] | tuple:
-        """Resolved (start, end, timezone, format) or the list of field errors."""
-        errors: list[dict] = []
-
-        def reject(name: str, description: str) -> list[dict]:
-            errors.append({"name": name, "description": description})
-            return errors
-
-        name = request.get("name")
-        if name is not None and (not isinstance(name, str) or len(name) > 256):
-            return reject("name", "must be a string of at most 256 characters")
-        report_format = request.get("format", "json")
-        if report_format not in REPORT_FORMATS:
-            return reject("format", f"must be one of {', '.join(REPORT_FORMATS)}")
-        if report_format not in SERVED_FORMATS:
-            return reject("format", "the sandbox only serves json reports")
-        zone_name = request.get("timezone", "UTC")
-        zone = resolve_timezone(zone_name) if isinstance(zone_name, str) else None
-        if zone is None:
-            return reject("timezone", "must be an IANA timezone name")
-        timespan = request.get("timespan")
-        if not isinstance(timespan, dict) or "from" not in timespan or "to" not in timespan:
-            return reject("timespan", "timespan.from and timespan.to are mandatory")
-        start = parse_api_time(timespan["from"], zone)
-        end = parse_api_time(timespan["to"], zone)
-        if start is None:
-            return reject("timespan.from", "must be an ISO-8601 datetime")
-        if end is None:
-            return reject("timespan.to", "must be an ISO-8601 datetime")
-        if end <= start:
-            return reject("timespan.to", "must be after timespan.from")
-        if end - start > MAX_TIMESPAN:
-            return reject("timespan", "must not be longer than 31 days")
-        if end > self.core.clock.now():
-            return reject("timespan.to", "must not be in the future")
-        return start, end, zone_name, report_format
 
     def _poll(self, job: Job) -> None:
         status = job.status(_now_mono())
