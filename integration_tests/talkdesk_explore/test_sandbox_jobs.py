@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,7 +19,10 @@ from integration_tests.talkdesk_sandbox.probe import (
     job_id,
     poll,
     poll_until_finished,
+    run_job,
 )
+
+UTC = timezone.utc
 
 
 def _start(**settings: object) -> TalkdeskSandbox:
@@ -313,3 +316,58 @@ def test_stats_count_requests_jobs_and_concurrency_and_reset(
     assert after["requests_by_kind"]["create"] == 0
     assert after["max_concurrent_jobs"] == 0
     assert poll(sandbox, headers, "calls", jobs[0]).status_code == 303
+
+
+def test_report_file_is_gone_after_the_30_day_retention(
+    sandbox: TalkdeskSandbox, headers: dict[str, str]
+) -> None:
+    start, end = _day_before_end(sandbox)
+    job = job_id(create_job(sandbox, headers, "calls", start, end))
+    poll_until_finished(sandbox, headers, "calls", job)
+    url = files(sandbox, headers, "calls", job).headers["Location"]
+    sandbox.set_signed_url_ttl(40 * 86_400)
+    long_lived_url = files(sandbox, headers, "calls", job).headers["Location"]
+    assert url != long_lived_url
+
+    sandbox.advance_clock(30 * 86_400 + 60)
+
+    assert poll(sandbox, headers, "calls", job).json()["job"]["status"] == "deleted"
+    assert files(sandbox, headers, "calls", job).status_code == 404
+    assert requests.get(long_lived_url, timeout=10).status_code == 404
+
+
+def test_naive_timespan_on_a_dst_change_resolves_with_the_earlier_offset() -> None:
+    # 2026-03-08 02:30 does not exist in New York and 2026-11-01 01:30 happens twice; the
+    # sandbox reads both with the offset in force before the change (zoneinfo's fold=0).
+    with _start(now=datetime(2026, 11, 20, tzinfo=UTC)) as sandbox:
+        headers = bearer(sandbox)
+        gap, overlap = _dst_jobs(sandbox, headers)
+        expected = sandbox.rows(
+            "calls",
+            datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
+            datetime(2026, 11, 2, 5, 0, tzinfo=UTC),
+        )
+
+    assert gap.status_code == 202, gap.text
+    assert expected and overlap["entries"] == expected
+
+
+def _dst_jobs(sandbox: TalkdeskSandbox, headers: dict[str, str]) -> tuple:
+    gap = create_job(
+        sandbox,
+        headers,
+        "calls",
+        "2026-03-08T02:30:00",
+        "2026-03-09T00:00:00",
+        timezone="America/New_York",
+    )
+    overlap = run_job(
+        sandbox,
+        headers,
+        "calls",
+        "2026-11-01T01:30:00",
+        "2026-11-02T00:00:00",
+        timezone="America/New_York",
+    )
+
+    return gap, overlap

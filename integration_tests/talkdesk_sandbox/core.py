@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from .auth import TokenIssuer
 from .clock import SandboxClock
 from .data import Dataset
 from .faults import FaultPlan
-from .jobs import JobBoard
+from .jobs import Job, JobBoard
 from .stats import RequestStats
 from .storage import UrlSigner
 
 REDIRECT_CODES = (300, 302, 303)
+# Report files are kept for 30 days (research A3.3); after that the job reads as deleted.
+FILE_RETENTION = timedelta(days=30)
 
 
 @dataclass
@@ -36,6 +40,12 @@ class SandboxCore:
     api_url: str = ""
     storage_url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def job_status(self, job: Job) -> str:
+        status = job.status(time.monotonic())
+        if status == "done" and self.clock.now() - job.created_at > FILE_RETENTION:
+            return "deleted"
+        return status
 
     def current_redirect_code(self) -> int:
         with self.lock:

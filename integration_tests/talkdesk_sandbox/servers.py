@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from time import monotonic as _now_mono
 from urllib.parse import parse_qs, urlsplit
 
 from .auth import IssuedToken, ScopeNotGranted
@@ -261,7 +260,7 @@ class ExploreHandler(_Handler):
         self._send_json(self.core.create_status_code, self._job_body(job, "created"))
 
     def _poll(self, job: Job) -> None:
-        status = job.status(_now_mono())
+        status = self.core.job_status(job)
         if status == "done":
             location = f"/data/reports/{job.report_type}/files/{job.id}"
             self._send_json(
@@ -273,7 +272,7 @@ class ExploreHandler(_Handler):
             self._send_json(200, self._job_body(job, status))
 
     def _file(self, job: Job) -> None:
-        status = job.status(_now_mono())
+        status = self.core.job_status(job)
         if status in ACTIVE_STATUSES:
             self._send_json(200, self._job_body(job, status))
             return
@@ -337,7 +336,7 @@ class StorageHandler(_Handler):
             return
         match = _STORAGE_PATH.match(path)
         job = self.core.jobs.get(match["type"], match["id"]) if match else None
-        if job is None or job.status(_now_mono()) != "done":
+        if job is None or self.core.job_status(job) != "done":
             self._send_xml(404, "NoSuchKey", "The specified key does not exist.")
             return
         verdict = self.core.signer.verify(
