@@ -1,0 +1,1 @@
+"""Benchmark scripts that print numbers; run them as modules from the repository root."""
