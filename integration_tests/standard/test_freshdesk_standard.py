@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,29 +14,15 @@ from airbyte_cdk.test.standard_tests import SourceTestSuiteBase
 from airbyte_cdk.test.standard_tests.pytest_hooks import pytest_generate_tests  # noqa: F401
 from airbyte_cdk.test.state_builder import StateBuilder
 
-from integration_tests.freshdesk_sandbox import FreshdeskSandbox, SandboxSettings
+from integration_tests.freshdesk_sandbox import FreshdeskSandbox
 from source_freshdesk import SourceFreshdesk
 
+from .sandbox_accounts import FRESHDESK_ROOT, acceptance_config, small_freshdesk_account
 from .sandbox_binding import bind_to_sandbox, rewrite_addresses
 
-CONNECTOR_ROOT = Path(__file__).resolve().parents[2] / "connectors" / "source-freshdesk"
+CONNECTOR_ROOT = FRESHDESK_ROOT
 # The address the acceptance-test configs name (the sandbox CLI's documented --port).
 FIXED_SANDBOX_URL = "http://127.0.0.1:8765"
-
-
-def small_account() -> SandboxSettings:
-    """Every stream has records, yet a full read of all 28 streams takes a few seconds."""
-    return SandboxSettings(
-        ticket_count=30,
-        deleted_ticket_count=2,
-        spam_ticket_count=2,
-        contact_count=20,
-        blocked_contact_count=2,
-        deleted_contact_count=2,
-        company_count=5,
-        satisfaction_rating_count=10,
-        time_entry_count=10,
-    )
 
 
 class TestFreshdeskStandard(SourceTestSuiteBase):
@@ -60,7 +45,7 @@ class TestFreshdeskStandard(SourceTestSuiteBase):
     @pytest.fixture(autouse=True, scope="class")
     @classmethod
     def running_sandbox(cls) -> Iterator[FreshdeskSandbox]:
-        with FreshdeskSandbox(small_account()) as sandbox:
+        with FreshdeskSandbox(small_freshdesk_account()) as sandbox:
             cls.sandbox = sandbox
             try:
                 yield sandbox
@@ -70,8 +55,9 @@ class TestFreshdeskStandard(SourceTestSuiteBase):
 
 def _sandbox_config(sandbox: FreshdeskSandbox) -> dict[str, Any]:
     """The acceptance-test config, as the bound source will see it for this sandbox."""
-    config = json.loads((CONNECTOR_ROOT / "integration_tests" / "config.json").read_text())
-    return rewrite_addresses(config, {FIXED_SANDBOX_URL: sandbox.base_url})
+    return rewrite_addresses(
+        acceptance_config(CONNECTOR_ROOT), {FIXED_SANDBOX_URL: sandbox.base_url}
+    )
 
 
 def _read(
@@ -104,7 +90,7 @@ class TestFreshdeskIncremental:
 
     @pytest.fixture
     def sandbox(self) -> Iterator[FreshdeskSandbox]:
-        with FreshdeskSandbox(small_account()) as running:
+        with FreshdeskSandbox(small_freshdesk_account()) as running:
             yield running
 
     @pytest.mark.parametrize("stream", ["tickets", "contacts", "companies"])

@@ -3,7 +3,6 @@ reads as time passes."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,30 +19,16 @@ from airbyte_cdk.test.state_builder import StateBuilder
 from integration_tests.talkdesk_sandbox import (
     REPORT_TYPES,
     TalkdeskSandbox,
-    TalkdeskSandboxSettings,
 )
 from source_talkdesk_explore import SourceTalkdeskExplore
 
+from .sandbox_accounts import TALKDESK_ROOT, acceptance_config, small_talkdesk_account
 from .sandbox_binding import bind_to_sandbox, rewrite_addresses
 
-CONNECTOR_ROOT = Path(__file__).resolve().parents[2] / "connectors" / "source-talkdesk-explore"
+CONNECTOR_ROOT = TALKDESK_ROOT
 # The addresses the acceptance-test configs name for the token host and the Explore API host.
 FIXED_TOKEN_HOST = "http://127.0.0.1:8766"
 FIXED_API_HOST = "http://127.0.0.1:8767"
-
-
-def _config_file(name: str = "config.json") -> dict[str, Any]:
-    return json.loads((CONNECTOR_ROOT / "integration_tests" / name).read_text(encoding="utf-8"))
-
-
-def small_account(rows_per_day: int = 6) -> TalkdeskSandboxSettings:
-    """History from the config's start_date, a few rows a day, jobs that finish at once."""
-    start = datetime.fromisoformat(_config_file()["start_date"].replace("Z", "+00:00"))
-    return TalkdeskSandboxSettings(
-        history_start=start,
-        rows_per_day=dict.fromkeys(REPORT_TYPES, rows_per_day),
-        job_duration_s=0.05,
-    )
 
 
 def live_addresses(sandbox: TalkdeskSandbox) -> dict[str, str]:
@@ -73,7 +58,7 @@ class TestTalkdeskExploreStandard(SourceTestSuiteBase):
     @pytest.fixture(autouse=True, scope="class")
     @classmethod
     def running_sandbox(cls) -> Iterator[TalkdeskSandbox]:
-        with TalkdeskSandbox(small_account()) as sandbox:
+        with TalkdeskSandbox(small_talkdesk_account()) as sandbox:
             cls.sandbox = sandbox
             try:
                 yield sandbox
@@ -90,7 +75,9 @@ def _read(
     state_builder = StateBuilder()
     for stream, state in (states or {}).items():
         state_builder = state_builder.with_stream_state(stream, state)
-    config = rewrite_addresses(_config_file(), live_addresses(sandbox)) | overrides
+    config = (
+        rewrite_addresses(acceptance_config(CONNECTOR_ROOT), live_addresses(sandbox)) | overrides
+    )
     return read(SourceTalkdeskExplore(), config, builder.build(), state_builder.build() or None)
 
 
@@ -103,7 +90,7 @@ def _final_states(output: EntrypointOutput) -> dict[str, dict]:
 
 
 def _keys(output: EntrypointOutput, sandbox: TalkdeskSandbox) -> dict[str, list[tuple]]:
-    config = rewrite_addresses(_config_file(), live_addresses(sandbox))
+    config = rewrite_addresses(acceptance_config(CONNECTOR_ROOT), live_addresses(sandbox))
     primary_keys = {
         stream.name: stream.primary_key for stream in SourceTalkdeskExplore().streams(config)
     }
@@ -126,7 +113,7 @@ class TestTalkdeskExploreIncremental:
     @pytest.fixture
     def sandbox(self) -> Iterator[TalkdeskSandbox]:
         # Busy enough that every report type has rows in any twelve hours.
-        with TalkdeskSandbox(small_account(rows_per_day=48)) as running:
+        with TalkdeskSandbox(small_talkdesk_account(rows_per_day=48)) as running:
             yield running
 
     def test_first_sync_reads_every_row_up_to_the_saved_cursor(

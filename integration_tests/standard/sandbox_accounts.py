@@ -1,0 +1,46 @@
+"""Sandbox accounts small enough for whole-source reads in seconds, with records in every stream."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from integration_tests.freshdesk_sandbox import SandboxSettings
+from integration_tests.talkdesk_sandbox import REPORT_TYPES, TalkdeskSandboxSettings
+
+CONNECTORS_DIR = Path(__file__).resolve().parents[2] / "connectors"
+FRESHDESK_ROOT = CONNECTORS_DIR / "source-freshdesk"
+TALKDESK_ROOT = CONNECTORS_DIR / "source-talkdesk-explore"
+
+
+def acceptance_config(connector_root: Path, name: str = "config.json") -> dict[str, Any]:
+    """One of the configs acceptance-test-config.yml lists (fixed sandbox addresses)."""
+    path = connector_root / "integration_tests" / name
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def small_freshdesk_account() -> SandboxSettings:
+    """Every one of the 28 streams has records, yet a full read takes a few seconds."""
+    return SandboxSettings(
+        ticket_count=30,
+        deleted_ticket_count=2,
+        spam_ticket_count=2,
+        contact_count=20,
+        blocked_contact_count=2,
+        deleted_contact_count=2,
+        company_count=5,
+        satisfaction_rating_count=10,
+        time_entry_count=10,
+    )
+
+
+def small_talkdesk_account(rows_per_day: int = 6) -> TalkdeskSandboxSettings:
+    """History from the acceptance config's start_date, a few rows a day, jobs that finish at once."""
+    start_date = acceptance_config(TALKDESK_ROOT)["start_date"]
+    return TalkdeskSandboxSettings(
+        history_start=datetime.fromisoformat(start_date.replace("Z", "+00:00")),
+        rows_per_day=dict.fromkeys(REPORT_TYPES, rows_per_day),
+        job_duration_s=0.05,
+    )
