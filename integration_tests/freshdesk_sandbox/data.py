@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +67,10 @@ class Dataset:
     conversations: dict[int, list[Record]] = field(default_factory=dict)
 
 
+def _pick(rand: Callable[[], float], seq: Sequence[Any]) -> Any:
+    return seq[int(rand() * len(seq))]
+
+
 def _strip_html(html: str) -> str:
     out: list[str] = []
     inside = False
@@ -91,9 +96,20 @@ class _Builder:
     def past(self, max_days: float, min_days: float = 0.0) -> int:
         return self.now - int(self.rng.uniform(min_days * DAY, max_days * DAY))
 
+    def later(self, start: int, delay: float) -> int:
+        """start + delay, or a uniform moment before now when that would be in the future.
+
+        Clamping to now instead would pile many records onto the one second of `now`.
+        """
+        if start >= self.now:
+            return self.now
+        if start + delay <= self.now:
+            return start + int(delay)
+        return start + int(self.rng.uniform(0, self.now - start))
+
     def stamps(self, fmt=to_z, max_days: float | None = None) -> tuple[int, Record]:
         created = self.past(max_days if max_days is not None else self.s.history_days, 1)
-        updated = min(self.now, created + int(self.rng.expovariate(1 / (20 * DAY))))
+        updated = self.later(created, self.rng.expovariate(1 / (20 * DAY)))
         return created, {"created_at": fmt(created), "updated_at": fmt(updated)}
 
     def name(self) -> tuple[str, str]:
@@ -195,10 +211,10 @@ class _Builder:
                         "phone": None if i % 2 else f"+1-555-01{i:02d}",
                         "time_zone": "Chennai",
                         "created_at": to_ist(created),
-                        "updated_at": to_ist(min(self.now, created + DAY)),
+                        "updated_at": to_ist(self.later(created, DAY)),
                     },
                     "created_at": to_ist(created),
-                    "updated_at": to_ist(min(self.now, created + 5 * DAY)),
+                    "updated_at": to_ist(self.later(created, 5 * DAY)),
                     "type": "support_agent",
                     "focus_mode": i % 2 == 0,
                     "deactivated": False,
@@ -654,7 +670,7 @@ class _Builder:
             if rng.random() < 0.05:
                 updated = max(created, rng.choice(bulk_moments))
             else:
-                updated = min(self.now, created + int(rng.expovariate(1 / (30 * DAY))))
+                updated = self.later(created, rng.expovariate(1 / (30 * DAY)))
             state = states[i]
             company = rng.choice(self.company_ids) if rng.random() < 0.6 else None
             record = {
@@ -701,10 +717,14 @@ class _Builder:
         self.visible_contacts = [
             c for c in contacts if self.data.contact_state[c["id"]] in ("verified", "unverified")
         ]
+        self.deleted_contacts = [
+            c for c in contacts if self.data.contact_state[c["id"]] == "deleted"
+        ]
 
     # ---- tickets -------------------------------------------------------------------------------
     def build_tickets(self) -> None:
         rng, s, now = self.rng, self.s, self.now
+        rand = rng.random  # _pick(rand, seq) is several times cheaper than rng.choice
         block = s.identical_updated_at_tickets
         total = s.ticket_count + s.deleted_ticket_count + s.spam_ticket_count + block
         block_moment = now - 200 * DAY
@@ -728,8 +748,9 @@ class _Builder:
         extra_cf = [f"cf_extra_{k:03d}" for k in range(s.extra_custom_field_count)]
         contacts = self.visible_contacts
         companies = self.company_ids
-        # Tickets pointing at a contact that no longer exists: include=requester gives null.
-        gone_requester = 43_009_999_999
+        # Tickets whose requester contact was deleted: include=requester gives null, while the
+        # requester_id still names a contact listed under contacts?state=deleted.
+        deleted_contacts = self.deleted_contacts
         subjects, descriptions = texts.SUBJECTS, texts.DESCRIPTIONS
         descr_texts = [_strip_html(d) for d in descriptions]
         large_text = _strip_html(self.large_html)
@@ -740,15 +761,18 @@ class _Builder:
             if in_block:
                 updated = block_moment
             elif r < 0.03:
-                updated = max(created, rng.choice(bulk_moments))
+                updated = max(created, _pick(rand, bulk_moments))
             elif r < 0.3:
-                updated = min(now, created + int(rng.uniform(0, 3600)))
+                updated = self.later(created, rng.uniform(0, 3600))
             else:
-                updated = min(now, created + int(rng.expovariate(1 / (12 * DAY))))
-            status = rng.choice((2, 2, 3, 4, 5, 5))
-            requester = rng.choice(contacts) if contacts else None
-            if requester is None or r > 0.995:
-                requester_id, requester_obj = gone_requester, None
+                updated = self.later(created, rng.expovariate(1 / (12 * DAY)))
+            status = _pick(rand, (2, 2, 3, 4, 5, 5))
+            requester = _pick(rand, contacts) if contacts else None
+            if deleted_contacts and (requester is None or r > 0.995):
+                requester = None
+                requester_id, requester_obj = _pick(rand, deleted_contacts)["id"], None
+            elif requester is None:
+                requester_id, requester_obj = None, None
             else:
                 requester_id = requester["id"]
                 requester_obj = {
@@ -763,15 +787,15 @@ class _Builder:
             elif requester is not None and requester_obj is not None:
                 company_id = requester["company_id"]
             else:
-                company_id = rng.choice(companies) if companies and r < 0.5 else None
-            responder = rng.choice(self.agent_ids) if self.agent_ids and r < 0.8 else None
-            group = rng.choice(self.group_ids) if self.group_ids and r < 0.7 else None
+                company_id = _pick(rand, companies) if companies and r < 0.5 else None
+            responder = _pick(rand, self.agent_ids) if self.agent_ids and r < 0.8 else None
+            group = _pick(rand, self.group_ids) if self.group_ids and r < 0.7 else None
             created_z, updated_z = to_z(created), to_z(updated)
             custom = {
-                "cf_issue_type_297457": rng.choice(("Login", "Billing", "Bug", None)),
+                "cf_issue_type_297457": _pick(rand, ("Login", "Billing", "Bug", None)),
                 # Usually a string; occasionally the API sends a bool here.
                 "cf_bank964807": True if ordinal % 53 == 0 else f"ACC-{ordinal:06d}",
-                "cf_country": rng.choice(("USA", "日本", None)),
+                "cf_country": _pick(rand, ("USA", "日本", None)),
                 "cf_state": None,
                 "cf_city": None,
                 "cf_order_number": ordinal * 7 if r < 0.6 else None,
@@ -842,18 +866,20 @@ class _Builder:
         self._archive(tickets, to_z(block_moment) if block else None)
 
     def _archive(self, tickets: dict[int, TicketRow], block_stamp: str | None) -> None:
-        old_enough = self.now - 150 * DAY
+        if not self.s.archived_ticket_count:
+            return
+        old_enough = to_z(self.now - 150 * DAY)
         candidates = [
             row
             for row in tickets.values()
             if row.hidden_by is None
-            and from_z(row.base["created_at"]) < old_enough
+            and row.base["created_at"] < old_enough
             and row.base["updated_at"] != block_stamp  # keep the identical-stamp block intact
         ]
         for row in self.rng.sample(candidates, min(len(candidates), self.s.archived_ticket_count)):
             row.archived = True
             row.base["status"] = 5
-            row.base["updated_at"] = max(row.base["created_at"], to_z(old_enough))
+            row.base["updated_at"] = max(row.base["created_at"], old_enough)
             row.stats["closed_at"] = row.stats["resolved_at"] = row.base["updated_at"]
 
     # ---- ticket children -----------------------------------------------------------------------
@@ -864,10 +890,10 @@ class _Builder:
         ratings = []
         for i in range(s.satisfaction_rating_count if visible else 0):
             ticket = rng.choice(visible)
-            created = min(self.now, from_z(ticket.base["updated_at"]) + rng.randint(60, DAY))
+            created = self.later(from_z(ticket.base["updated_at"]), rng.randint(60, DAY))
             updated = created
             if i % 10 == 0:  # feedback edited long after the rating was given
-                updated = min(self.now, created + rng.randint(20, 120) * DAY)
+                updated = self.later(created, rng.randint(20, 120) * DAY)
             survey = surveys[i % len(surveys)] if surveys else None
             classic = survey is not None and survey["questions"][0]["accepted_ratings"] == [1, 2, 3]
             values = [1, 2, 3] if classic else [103, 102, 101, 100, -101, -102, -103]
@@ -892,14 +918,13 @@ class _Builder:
         entries = []
         for i in range(s.time_entry_count if visible else 0):
             ticket = rng.choice(visible)
-            created = from_z(ticket.base["created_at"]) + rng.randint(60, 5 * DAY)
-            created = min(self.now, created)
+            created = self.later(from_z(ticket.base["created_at"]), rng.randint(60, 5 * DAY))
             # Work is often logged after the fact: executed_at may precede created_at.
             executed = created - rng.randint(0, 2 * DAY)
             running = i % 40 == 0
             updated = self.now - rng.randint(0, 600) if running else created
             if i % 7 == 0 and not running:
-                updated = min(self.now, created + rng.randint(1, 60) * DAY)
+                updated = self.later(created, rng.randint(1, 60) * DAY)
             minutes = rng.randint(1, 600)
             entries.append(
                 {
