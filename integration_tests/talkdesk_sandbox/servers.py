@@ -10,6 +10,7 @@ import gzip
 import json
 import math
 import re
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +45,13 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     def url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
+
+    def handle_error(self, request: object, client_address: tuple) -> None:
+        # A client that hangs up mid-answer (killed sync, timeout) is normal traffic, not a
+        # sandbox bug; anything else still gets socketserver's traceback on stderr.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
