@@ -156,6 +156,37 @@ class Faults:
         return False
 
 
+@dataclass
+class _Scheduled:
+    prefix: str
+    remaining: int
+    mutation: str
+    kwargs: dict
+
+
+class ScheduledMutations:
+    """Mutations that fire after N more successful requests to a path: changes *during* a sync."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[_Scheduled] = []
+
+    def schedule(self, prefix: str, after_requests: int, mutation: str, kwargs: dict) -> None:
+        with self._lock:
+            self._pending.append(_Scheduled(prefix, max(1, int(after_requests)), mutation, kwargs))
+
+    def due(self, path: str) -> list[tuple[str, dict]]:
+        fired: list[tuple[str, dict]] = []
+        with self._lock:
+            for item in list(self._pending):
+                if path.startswith(item.prefix):
+                    item.remaining -= 1
+                    if item.remaining <= 0:
+                        self._pending.remove(item)
+                        fired.append((item.mutation, item.kwargs))
+        return fired
+
+
 class FeatureGates:
     """Plan features: disabled from the start, or lost after N more successful requests."""
 

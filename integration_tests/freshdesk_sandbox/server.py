@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .clock import ServerClock
-from .quirks import Faults, FeatureGates, RateLimiter, Stats
+from .quirks import Faults, FeatureGates, RateLimiter, ScheduledMutations, Stats
 from .routes import (
     ACCESS_DENIED,
     ACCOUNT_SUSPENDED,
@@ -162,6 +162,9 @@ class FreshdeskSandbox:
         self.faults = Faults()
         self.gates = FeatureGates(self.settings.disabled_features)
         self._stats = Stats()
+        self.scheduled = ScheduledMutations()
+        # Failures of scheduled mutations, kept for the test to inspect instead of breaking a sync.
+        self.scheduled_errors: list[str] = []
         self.routes: list[Route] = build_routes(self.settings.legacy_skills_route_404)
         self._port = port
         self._server: _HTTPServer | None = None
@@ -258,6 +261,15 @@ class FreshdeskSandbox:
     def suspend_account(self, suspended: bool = True) -> None:
         self.faults.suspended = bool(suspended)
 
+    def schedule_mutation(
+        self, mutation: str, after_requests: int = 1, path_prefix: str = "/api/v2/", **kwargs: Any
+    ) -> None:
+        """Apply a mutation (e.g. "update_ticket", ticket_id=7) right after the Nth more
+        successful request whose path starts with path_prefix: a record changing mid-sync."""
+        if mutation not in self._MUTATIONS:
+            raise ValueError(f"unknown mutation {mutation!r}; known: {sorted(self._MUTATIONS)}")
+        self.scheduled.schedule(path_prefix, after_requests, mutation, kwargs)
+
     # ---- mutations between syncs ---------------------------------------------------------------
     def update_ticket(self, ticket_id: int, **fields: Any) -> Record:
         return self.store.update_ticket(ticket_id, **fields)
@@ -290,16 +302,8 @@ class FreshdeskSandbox:
         return self.store.update_record(stream_name, record_id, **fields)
 
     # ---- request pipeline ----------------------------------------------------------------------
-    _CONTROLS = frozenset(
+    _MUTATIONS = frozenset(
         {
-            "set_rate_limit",
-            "inject_errors",
-            "inject_latency",
-            "inject_malformed_json",
-            "gate_feature",
-            "enable_feature",
-            "suspend_account",
-            "reset_stats",
             "update_ticket",
             "create_ticket",
             "add_conversation",
@@ -310,6 +314,19 @@ class FreshdeskSandbox:
             "update_satisfaction_rating",
             "update_time_entry",
             "update_record",
+        }
+    )
+    _CONTROLS = _MUTATIONS | frozenset(
+        {
+            "set_rate_limit",
+            "inject_errors",
+            "inject_latency",
+            "inject_malformed_json",
+            "gate_feature",
+            "enable_feature",
+            "suspend_account",
+            "reset_stats",
+            "schedule_mutation",
         }
     )
 
@@ -387,9 +404,19 @@ class FreshdeskSandbox:
         except ApiError as error:
             response = _Response.json(error.status, error.body)
         self._rate_headers(response, decision.total, decision.remaining, cost)
-        if response.status == 200 and route is not None and route.feature:
-            self.gates.record_success(route.feature)
+        if response.status == 200 and route is not None:
+            if route.feature:
+                self.gates.record_success(route.feature)
+            self._run_due_mutations(path)
         return response, cost
+
+    def _run_due_mutations(self, path: str) -> None:
+        # The response was already rendered, so this page shows the state before the change.
+        for mutation, kwargs in self.scheduled.due(path):
+            try:
+                getattr(self, mutation)(**kwargs)
+            except (KeyError, TypeError, ValueError) as exc:
+                self.scheduled_errors.append(f"{mutation}({kwargs}): {exc!r}")
 
     def _role(self, authorization: str | None) -> str | None:
         if not authorization or not authorization.startswith("Basic "):
