@@ -129,6 +129,7 @@ class Tickets(IncrementalStream):
         page = 1
         boundary: datetime | None = None
         boundary_ids: set[Any] = set()
+        boundary_requesters: set[Any] = set()
         while True:
             try:
                 fetched = self.fetch_page(
@@ -140,10 +141,11 @@ class Tickets(IncrementalStream):
             for record in records:
                 updated_at = parse_datetime(record.get(self.cursor_field))
                 if updated_at != boundary:
-                    boundary, boundary_ids = updated_at, set()
+                    boundary, boundary_ids, boundary_requesters = updated_at, set(), set()
                 if record.get("id") in boundary_ids:
                     continue
                 boundary_ids.add(record.get("id"))
+                boundary_requesters.add(record.get("requester_id"))
                 yield record
             more = fetched is None or (records and next_page_params(fetched.response) is not None)
             if not more:
@@ -156,16 +158,18 @@ class Tickets(IncrementalStream):
             else:
                 # More tickets share `since` than 300 pages hold: no page number or updated_since
                 # can reach the rest, so read that one second per requester, then move past it.
-                yield from self._drain_second(view, since, boundary_ids)
-                since, page, boundary, boundary_ids = since + timedelta(seconds=1), 1, None, set()
+                yield from self._drain_second(view, since, boundary_ids, boundary_requesters)
+                since, page, boundary = since + timedelta(seconds=1), 1, None
 
-    def _drain_second(self, view: str, second: datetime, seen: set[Any]) -> Iterator[Record]:
+    def _drain_second(
+        self, view: str, second: datetime, seen: set[Any], known_requesters: set[Any]
+    ) -> Iterator[Record]:
         self.logger.warning(
             f"More than {MAX_TICKET_PAGES * PAGE_SIZE} tickets ({view} view) share updated_at "
             f"{format_datetime(second)}; reading that second requester by requester."
         )
         base = {**self.view_params(view), "updated_since": format_datetime(second)}
-        for requester_id in self._requester_ids():
+        for requester_id in self._requester_ids(known_requesters):
             for fetched in self.pages(self.endpoint, {**base, "requester_id": requester_id}):
                 for record in fetched.records:
                     at_second = parse_datetime(record.get(self.cursor_field)) == second
@@ -176,12 +180,18 @@ class Tickets(IncrementalStream):
                 if last is not None and parse_datetime(last.get(self.cursor_field)) != second:
                     break  # sorted by updated_at: the rest of this requester is later
 
-    def _requester_ids(self) -> Iterator[Any]:
+    def _requester_ids(self, known: set[Any]) -> Iterator[Any]:
+        """Requesters already seen in that second first (they may no longer be listable), then
+        every contact (active, blocked, deleted) and agent, each once."""
+        visited = {requester for requester in known if requester is not None}
+        yield from visited
         for endpoint, params in REQUESTER_SOURCES:
             try:
                 for fetched in self.pages(endpoint, params):
                     for person in fetched.records:
-                        yield person.get("id")
+                        if person.get("id") not in visited:
+                            visited.add(person.get("id"))
+                            yield person.get("id")
             except StreamUnavailable as unavailable:
                 self.logger.warning(f"Cannot list {endpoint} {params} as requesters: {unavailable}")
 
@@ -217,23 +227,21 @@ class Conversations(IncrementalStream):
     ) -> Iterable[StreamSlice]:
         saved = self._tracker.value if sync_mode == SyncMode.incremental else None
         since = saved or self.config.start_date or EPOCH
-        batch: list[tuple[Any, str | None]] = []
+        batch: list[Record] = []
         for ticket in self.tickets.walk(DEFAULT_VIEW, since):
-            batch.append((ticket.get("id"), ticket.get("updated_at")))
+            batch.append(ticket)
             if len(batch) == PAGE_SIZE:
-                yield self._slice(batch, saved)
+                yield self._slice(batch)
                 batch = []
         if batch:
-            yield self._slice(batch, saved)
+            yield self._slice(batch)
 
     @staticmethod
-    def _slice(batch: list[tuple[Any, str | None]], saved: datetime | None) -> StreamSlice:
+    def _slice(tickets: list[Record]) -> StreamSlice:
+        cursors = [c for c in (parse_datetime(t.get("updated_at")) for t in tickets) if c]
         return StreamSlice(
-            partition={"tickets": [ticket_id for ticket_id, _ in batch]},
-            cursor_slice={
-                "ticket_updated_at": max((u for _, u in batch if u), default=None),
-                "previous": format_datetime(saved) if saved else None,
-            },
+            partition={"ticket_ids": [ticket.get("id") for ticket in tickets]},
+            cursor_slice={"ticket_updated_at": format_datetime(max(cursors)) if cursors else None},
         )
 
     def read_records(
@@ -243,15 +251,12 @@ class Conversations(IncrementalStream):
         stream_slice: Mapping[str, Any] | None = None,
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[Record]:
+        # Every conversation of a visited ticket is emitted, old ones included: after an
+        # interrupted sync the saved cursor is only where the walk stopped, so tickets past it
+        # may hold conversations older than the cursor that no sync has emitted yet.
         stream_slice = stream_slice or {}
-        previous = parse_datetime(stream_slice.get("previous"))
-        for ticket_id in stream_slice.get("tickets", []):
-            for record in self._conversations_of(ticket_id):
-                updated_at = parse_datetime(record.get("updated_at"))
-                # A visited ticket changed, but its older conversations did not.
-                if previous and updated_at and updated_at < previous:
-                    continue
-                yield record
+        for ticket_id in stream_slice.get("ticket_ids", []):
+            yield from self._conversations_of(ticket_id)
         self._tracker.observe(parse_datetime(stream_slice.get("ticket_updated_at")))
 
     def _conversations_of(self, ticket_id: Any) -> Iterator[Record]:
