@@ -74,3 +74,33 @@ def test_start_date_bounds_the_first_sync(sandbox_with) -> None:
     for stream in ("tickets", "contacts"):
         assert output.records(stream), stream
         assert all(r["updated_at"] >= start for r in output.records(stream))
+
+
+def test_tickets_moving_mid_sync_shift_no_unread_ticket_out_of_reach(sandbox_with) -> None:
+    """Offset paging would skip the ticket that slides onto an already-read page."""
+    sandbox = sandbox_with()
+    by_updated = sorted(sandbox.records("tickets"), key=lambda t: (t["updated_at"], t["id"]))
+    early = [t["id"] for t in by_updated if not t.get("deleted") and not t.get("spam")][:5]
+    for ticket_id in early:
+        sandbox.schedule_mutation(
+            "update_ticket", after_requests=2, path_prefix="/api/v2/tickets", ticket_id=ticket_id
+        )
+
+    output = sync(sandbox, ["tickets"])
+
+    assert set(ids(output.records("tickets"))) == set(ids(sandbox.records("tickets")))
+
+
+def test_a_contact_updated_behind_the_read_position_is_caught_next_sync(sandbox_with) -> None:
+    sandbox = sandbox_with()
+    first_alphabetically = min(sandbox.records("contacts"), key=lambda c: c["name"])
+    sandbox.schedule_mutation(
+        "update_contact",
+        after_requests=2,
+        path_prefix="/api/v2/contacts",
+        contact_id=first_alphabetically["id"],
+    )
+    first = sync(sandbox, ["contacts"])
+    second = sync(sandbox, ["contacts"], state=first.final_states())
+
+    assert first_alphabetically["id"] in ids(second.records("contacts"))
