@@ -98,6 +98,14 @@ def test_no_space_link_style():
         assert response.headers["Link"].endswith('>;rel="next"')
 
 
+def test_docs_example_link_style_puts_a_space_inside_the_angle_bracket():
+    with FreshdeskSandbox(small_settings(link_style="docs_example")) as sandbox:
+        response = session_for(sandbox).get(f"{sandbox.base_url}/api/v2/contacts")
+        link = response.headers["Link"]
+        assert link.startswith("< http://") and link.endswith('>;rel="next"')
+        assert response.links["next"]["url"].endswith("page=2")
+
+
 def test_omit_per_page_link_style_drops_per_page_from_next_url():
     with FreshdeskSandbox(small_settings(link_style="omit_per_page")) as sandbox:
         session = session_for(sandbox)

@@ -528,5 +528,7 @@ class FreshdeskSandbox:
         kept.append(f"page={page + 1}")
         host = headers.get("Host") or f"127.0.0.1:{self.port}"
         url = f"http://{host}{path}?{'&'.join(kept)}"
+        if self.settings.link_style == "docs_example":
+            return f'< {url}>;rel="next"'
         separator = ";" if self.settings.link_style == "no_space" else "; "
         return f'<{url}>{separator}rel="next"'

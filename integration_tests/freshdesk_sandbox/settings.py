@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 RetryAfterStyle = Literal["int", "float", "missing"]
-LinkStyle = Literal["standard", "no_space", "omit_per_page"]
+# standard: <url>; rel="next"   no_space: <url>;rel="next"   docs_example: < url>;rel="next"
+# (the docs' own spacing)   omit_per_page: standard, but the URL drops per_page like the docs' example.
+LinkStyle = Literal["standard", "no_space", "docs_example", "omit_per_page"]
 
 # Features a plan can lack; each maps to the endpoints that answer 403 require_feature without it.
 KNOWN_FEATURES = ("surveys", "timesheets", "skills", "discussions")
