@@ -113,3 +113,22 @@ def test_stop_closes_keep_alive_connections():
     sandbox.stop()
     with pytest.raises(requests.ConnectionError):
         session.get(url, timeout=2)
+
+
+def test_injected_json_errors_carry_the_statuses_documented_body(sandbox):
+    sandbox.inject_errors(path_prefix="/api/v2/tickets", statuses=[403, 429], html_body=False)
+    session = session_for(sandbox)
+    denied = session.get(f"{sandbox.base_url}/api/v2/tickets")
+    assert denied.status_code == 403 and denied.json()["code"] == "access_denied"
+    limited = session.get(f"{sandbox.base_url}/api/v2/tickets")
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "1"
+    assert session.get(f"{sandbox.base_url}/api/v2/tickets").status_code == 200
+
+
+def test_status_zero_drops_the_connection_without_an_answer(sandbox):
+    sandbox.inject_errors(path_prefix="/api/v2/products", statuses=[0])
+    session = session_for(sandbox)
+    with pytest.raises(requests.ConnectionError):
+        session.get(f"{sandbox.base_url}/api/v2/products", timeout=5)
+    assert session.get(f"{sandbox.base_url}/api/v2/products", timeout=5).status_code == 200
+    assert sandbox.stats()["by_status"][0] == 1

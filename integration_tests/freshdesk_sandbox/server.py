@@ -50,11 +50,34 @@ NOT_ACCEPTABLE = {
 }
 
 
+# inject_errors(statuses=[0]) hangs up without answering: a connection reset mid-sync.
+DROP_CONNECTION = 0
+INTERNAL_ERROR = {"code": "internal_error", "message": "Something went wrong. Please try again."}
+RATE_LIMITED = {"message": "You have exceeded the limit of requests per minute"}
+INJECTED_JSON_BODIES: dict[int, Any] = {
+    401: INVALID_CREDENTIALS,
+    403: ACCESS_DENIED,  # the intermittent access_denied seen on /tickets (singer-io issue 28)
+    429: RATE_LIMITED,
+}
+
+
 def _error_html(status: int) -> str:
     phrase = http.HTTPStatus(status).phrase
     return (
         f"<html><head><title>{status} {phrase}</title></head><body><h1>{phrase}</h1></body></html>"
     )
+
+
+def _injected_response(status: int, html_body: bool) -> _Response:
+    if status == DROP_CONNECTION:
+        return _Response(DROP_CONNECTION)
+    if html_body:
+        response = _Response.html(status, _error_html(status))
+    else:
+        response = _Response.json(status, INJECTED_JSON_BODIES.get(status, INTERNAL_ERROR))
+    if status == 429:
+        response.headers.append(("Retry-After", "1"))
+    return response
 
 
 class _Response:
@@ -137,6 +160,11 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
 
     def _write(self, response: _Response) -> None:
+        if response.status == DROP_CONNECTION:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         phrase = http.HTTPStatus(response.status).phrase
         lines = [f"HTTP/1.1 {response.status} {phrase}"]
         headers = [
@@ -365,14 +393,7 @@ class FreshdeskSandbox:
             return _Response.html(404, UNKNOWN_DOMAIN_HTML), 0
         injected = self.faults.next_error(path)
         if injected is not None:
-            status, html_body = injected
-            if html_body:
-                response = _Response.html(status, _error_html(status))
-            else:
-                response = _Response.json(status, {"code": "internal_error", "message": "Oops"})
-            if status == 429:
-                response.headers.append(("Retry-After", "1"))
-            return response, 0
+            return _injected_response(*injected), 0
         delay = self.faults.latency_for(path)
         if delay:
             time.sleep(delay)
@@ -391,9 +412,7 @@ class FreshdeskSandbox:
             return response, 1
         decision = self.limiter.charge(cost, route.sub_budget if route else None)
         if not decision.allowed:
-            response = _Response.json(
-                429, {"message": "You have exceeded the limit of requests per minute"}
-            )
+            response = _Response.json(429, RATE_LIMITED)
             self._rate_headers(response, decision.total, decision.remaining, 0)
             retry_after = self.limiter.retry_after_header(decision.retry_after or 0.0)
             if retry_after is not None:
