@@ -49,6 +49,8 @@ class JobTiming:
     max_download_attempts: int = 4
     # `files/{id}` answering with the job instead of the file: wait this long between asks.
     file_not_ready_wait_s: float = 2.0
+    # A refused or interrupted download: wait this long times the attempt number, then retry.
+    download_retry_wait_s: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -255,7 +257,13 @@ def download_entries(
             if response.status_code != 200:
                 # Typically 403 from S3 once the signature expired: ask files/{id} again.
                 problems.append(f"storage HTTP {response.status_code}")
+                logger.warning(
+                    "%s: storage refused the signed URL (HTTP %s); asking for a fresh one.",
+                    label,
+                    response.status_code,
+                )
                 stats.count_retry()
+                client.sleep(timing.download_retry_wait_s * len(problems))
                 continue
             stats.count_page()
             report = ReportFile(response.iter_content(DOWNLOAD_CHUNK_BYTES))
@@ -270,7 +278,9 @@ def download_entries(
             return
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
             problems.append(f"download interrupted ({type(error).__name__})")
+            logger.warning("%s: download interrupted; downloading it again.", label)
             stats.count_retry()
+            client.sleep(timing.download_retry_wait_s * len(problems))
         except ReportFormatError as error:
             raise _system_error(f"Talkdesk {label}: {error}.") from None
         finally:

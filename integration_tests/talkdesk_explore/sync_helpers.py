@@ -139,7 +139,14 @@ class LiveRead:
         stdout = self.process.stdout.read()
         stderr = self.process.stderr.read()
         self.process.wait(timeout)
-        self.messages += [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+        for line in stdout.splitlines():
+            if not line.startswith("{"):
+                continue
+            try:
+                self.messages.append(json.loads(line))
+            except json.JSONDecodeError:
+                # Only a killed process may leave a cut-off last line behind.
+                assert self.process.returncode != 0 and line == stdout.splitlines()[-1]
         self._dir.cleanup()
         return SyncOutput(self.messages, self.process.returncode, stderr, 0.0, stdout)
 
