@@ -33,6 +33,8 @@ class RetryPolicy:
     backoff_cap_s: float = 60.0
     # 429 without Retry-After: start here and double up to the cap.
     rate_limit_backoff_s: float = 5.0
+    # How long one call may keep waiting out 429s when the caller sets no deadline.
+    rate_limit_max_wait_s: float = 30 * 60
 
 
 class ExploreClient:
@@ -71,6 +73,8 @@ class ExploreClient:
         renewed = False
         transient_failures = 0
         rate_limit_waits = 0
+        if rate_limit_deadline is None:
+            rate_limit_deadline = self._clock() + self.policy.rate_limit_max_wait_s
         while True:
             token = self.tokens.token(stats)
             stats.count_request()
@@ -110,11 +114,15 @@ class ExploreClient:
                         self.policy.rate_limit_backoff_s * 2 ** (rate_limit_waits - 1),
                         self.policy.backoff_cap_s,
                     )
-                if rate_limit_deadline is not None and self._clock() + wait > rate_limit_deadline:
+                if self._clock() + wait > rate_limit_deadline:
+                    hint = (
+                        " The account's 15-job report quota stayed full, possibly by other tools."
+                        if method == "POST"
+                        else ""
+                    )
                     raise transient_error(
-                        f"Talkdesk kept answering HTTP 429 to {method} {_path(url)}: the account's "
-                        "report-job quota stayed full. Other tools may hold the 15 report slots; "
-                        "try again later or lower max_concurrent_jobs elsewhere."
+                        f"Talkdesk kept answering HTTP 429 to {method} {_path(url)}.{hint} "
+                        "Try again later."
                     )
                 stats.count_rate_limit_wait()
                 logger.info(

@@ -55,7 +55,6 @@ class TokenProvider:
         self._lock = threading.Lock()
         self._token: AccessToken | None = None
         self._session = requests.Session()
-        self.tokens_fetched = 0
 
     def token(self, stats: StreamStats | None = None) -> str:
         """A token valid for at least the renewal margin; fetched at most once across threads."""
@@ -97,7 +96,6 @@ class TokenProvider:
                 " Check that auth_url is your account's /oauth/token URL."
             ) from None
         add_to_secrets(value)
-        self.tokens_fetched += 1
         lifetime = _lifetime_seconds(body.get("expires_in"))
         scope = body.get("scope")
         scopes = frozenset(str(scope).split()) if isinstance(scope, str) else None

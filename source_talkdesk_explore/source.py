@@ -50,7 +50,9 @@ class SourceTalkdeskExplore(AbstractSource):
                     "data-reports:read and data-reports:write to the client (new scopes take a few "
                     "minutes to apply)."
                 )
-        client = ExploreClient(cfg.api_url, tokens, policy=RetryPolicy(transient_attempts=2))
+        # check must answer within seconds: few retries, no long 429 waits.
+        policy = RetryPolicy(transient_attempts=2, rate_limit_max_wait_s=30)
+        client = ExploreClient(cfg.api_url, tokens, policy=policy)
         url = client.url(f"data/reports/calls/jobs/{_PROBE_JOB_ID}")
         try:
             response = client.send("GET", url, stats)

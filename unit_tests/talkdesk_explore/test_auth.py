@@ -146,3 +146,15 @@ def test_granted_scopes_come_from_the_token_response_and_may_be_absent() -> None
         assert tokens.granted_scopes() == frozenset({"a", "b"})
         tokens.invalidate("token-1")
         assert tokens.granted_scopes() is None
+
+
+def test_429_on_a_read_request_is_waited_out_but_not_forever() -> None:
+    clock = FakeClock()
+    api = client(clock, rate_limit_max_wait_s=100)
+    with requests_mock.Mocker() as mock:
+        mock.post(TOKEN_URL, json=token_body())
+        mock.get(job_url(), status_code=429, headers={"Retry-After": "30"})
+        with pytest.raises(AirbyteTracedException) as caught:
+            api.send("GET", job_url(), StreamStats("calls"))
+    assert clock.sleeps == [30.0, 30.0, 30.0]
+    assert caught.value.failure_type == FailureType.transient_error
