@@ -7,12 +7,33 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from integration_tests.freshdesk_sandbox import SandboxSettings
-from integration_tests.talkdesk_sandbox import REPORT_TYPES, TalkdeskSandboxSettings
+from integration_tests.freshdesk_sandbox import FreshdeskSandbox, SandboxSettings
+from integration_tests.talkdesk_sandbox import (
+    REPORT_TYPES,
+    TalkdeskSandbox,
+    TalkdeskSandboxSettings,
+)
 
 CONNECTORS_DIR = Path(__file__).resolve().parents[2] / "connectors"
 FRESHDESK_ROOT = CONNECTORS_DIR / "source-freshdesk"
 TALKDESK_ROOT = CONNECTORS_DIR / "source-talkdesk-explore"
+
+# The addresses the acceptance-test configs name: the Freshdesk sandbox CLI's documented --port, and
+# stand-ins for the Talkdesk sandbox's token host and Explore API host.
+FIXED_FRESHDESK_URL = "http://127.0.0.1:8765"
+FIXED_TALKDESK_TOKEN_HOST = "http://127.0.0.1:8766"
+FIXED_TALKDESK_API_HOST = "http://127.0.0.1:8767"
+
+
+def freshdesk_live_addresses(sandbox: FreshdeskSandbox) -> dict[str, str]:
+    return {FIXED_FRESHDESK_URL: sandbox.base_url}
+
+
+def talkdesk_live_addresses(sandbox: TalkdeskSandbox) -> dict[str, str]:
+    return {
+        FIXED_TALKDESK_TOKEN_HOST: sandbox.token_url.removesuffix("/oauth/token"),
+        FIXED_TALKDESK_API_HOST: sandbox.api_url,
+    }
 
 
 def acceptance_config(connector_root: Path, name: str = "config.json") -> dict[str, Any]:

@@ -17,12 +17,15 @@ from airbyte_cdk.test.state_builder import StateBuilder
 from integration_tests.freshdesk_sandbox import FreshdeskSandbox
 from source_freshdesk import SourceFreshdesk
 
-from .sandbox_accounts import FRESHDESK_ROOT, acceptance_config, small_freshdesk_account
+from .sandbox_accounts import (
+    FRESHDESK_ROOT,
+    acceptance_config,
+    freshdesk_live_addresses,
+    small_freshdesk_account,
+)
 from .sandbox_binding import bind_to_sandbox, rewrite_addresses
 
 CONNECTOR_ROOT = FRESHDESK_ROOT
-# The address the acceptance-test configs name (the sandbox CLI's documented --port).
-FIXED_SANDBOX_URL = "http://127.0.0.1:8765"
 
 
 class TestFreshdeskStandard(SourceTestSuiteBase):
@@ -40,7 +43,7 @@ class TestFreshdeskStandard(SourceTestSuiteBase):
     def _live_addresses(cls) -> dict[str, str]:
         if cls.sandbox is None:
             raise RuntimeError("the Freshdesk sandbox fixture is not running")
-        return {FIXED_SANDBOX_URL: cls.sandbox.base_url}
+        return freshdesk_live_addresses(cls.sandbox)
 
     @pytest.fixture(autouse=True, scope="class")
     @classmethod
@@ -55,9 +58,7 @@ class TestFreshdeskStandard(SourceTestSuiteBase):
 
 def _sandbox_config(sandbox: FreshdeskSandbox) -> dict[str, Any]:
     """The acceptance-test config, as the bound source will see it for this sandbox."""
-    return rewrite_addresses(
-        acceptance_config(CONNECTOR_ROOT), {FIXED_SANDBOX_URL: sandbox.base_url}
-    )
+    return rewrite_addresses(acceptance_config(CONNECTOR_ROOT), freshdesk_live_addresses(sandbox))
 
 
 def _read(

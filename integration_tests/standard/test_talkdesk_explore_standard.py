@@ -22,20 +22,15 @@ from integration_tests.talkdesk_sandbox import (
 )
 from source_talkdesk_explore import SourceTalkdeskExplore
 
-from .sandbox_accounts import TALKDESK_ROOT, acceptance_config, small_talkdesk_account
+from .sandbox_accounts import (
+    TALKDESK_ROOT,
+    acceptance_config,
+    small_talkdesk_account,
+    talkdesk_live_addresses,
+)
 from .sandbox_binding import bind_to_sandbox, rewrite_addresses
 
 CONNECTOR_ROOT = TALKDESK_ROOT
-# The addresses the acceptance-test configs name for the token host and the Explore API host.
-FIXED_TOKEN_HOST = "http://127.0.0.1:8766"
-FIXED_API_HOST = "http://127.0.0.1:8767"
-
-
-def live_addresses(sandbox: TalkdeskSandbox) -> dict[str, str]:
-    return {
-        FIXED_TOKEN_HOST: sandbox.token_url.removesuffix("/oauth/token"),
-        FIXED_API_HOST: sandbox.api_url,
-    }
 
 
 class TestTalkdeskExploreStandard(SourceTestSuiteBase):
@@ -53,7 +48,7 @@ class TestTalkdeskExploreStandard(SourceTestSuiteBase):
     def _live_addresses(cls) -> dict[str, str]:
         if cls.sandbox is None:
             raise RuntimeError("the Talkdesk sandbox fixture is not running")
-        return live_addresses(cls.sandbox)
+        return talkdesk_live_addresses(cls.sandbox)
 
     @pytest.fixture(autouse=True, scope="class")
     @classmethod
@@ -76,7 +71,8 @@ def _read(
     for stream, state in (states or {}).items():
         state_builder = state_builder.with_stream_state(stream, state)
     config = (
-        rewrite_addresses(acceptance_config(CONNECTOR_ROOT), live_addresses(sandbox)) | overrides
+        rewrite_addresses(acceptance_config(CONNECTOR_ROOT), talkdesk_live_addresses(sandbox))
+        | overrides
     )
     return read(SourceTalkdeskExplore(), config, builder.build(), state_builder.build() or None)
 
@@ -90,7 +86,7 @@ def _final_states(output: EntrypointOutput) -> dict[str, dict]:
 
 
 def _keys(output: EntrypointOutput, sandbox: TalkdeskSandbox) -> dict[str, list[tuple]]:
-    config = rewrite_addresses(acceptance_config(CONNECTOR_ROOT), live_addresses(sandbox))
+    config = rewrite_addresses(acceptance_config(CONNECTOR_ROOT), talkdesk_live_addresses(sandbox))
     primary_keys = {
         stream.name: stream.primary_key for stream in SourceTalkdeskExplore().streams(config)
     }
