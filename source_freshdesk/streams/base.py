@@ -51,6 +51,7 @@ class PageCapReached(Exception):
 class Page:
     records: list[Record]
     server_time: datetime | None  # the response's Date header: the API's own clock
+    response: requests.Response
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,12 @@ class FreshdeskStream(HttpStream, ABC):
         try:
             yield from self.records_for(stream_slice or StreamSlice(partition={}, cursor_slice={}))
         except StreamUnavailable as unavailable:
-            reason = str(unavailable)
-            self.logger.warning(f"Skipping stream '{self.name}': {reason}")
-            self.stats.mark_skipped(reason)
+            self.skip(unavailable)
+
+    def skip(self, unavailable: StreamUnavailable, part: str = "stream") -> None:
+        """What was read stays; the sync goes on with the next stream."""
+        self.logger.warning(f"Skipping {part} '{self.name}': {unavailable}")
+        self.stats.mark_skipped(str(unavailable))
 
     def records_for(self, stream_slice: Mapping[str, Any]) -> Iterator[Record]:
         for record, _ in self.fetch(stream_slice, lower_bound=None):
@@ -168,7 +172,7 @@ class FreshdeskStream(HttpStream, ABC):
                 return
             query = {**query, **next_query}
 
-    def fetch_page(self, path: str, query: Mapping[str, Any]) -> _FetchedPage:
+    def fetch_page(self, path: str, query: Mapping[str, Any]) -> Page:
         _, response = self._http_client.send_request(
             http_method="GET",
             url=self._join_url(self.url_base, path),
@@ -180,7 +184,7 @@ class FreshdeskStream(HttpStream, ABC):
             raise self._ignored_response_error(response)
         records = list(self.parse_response(response))
         self.stats.count_page()
-        return _FetchedPage(records=records, server_time=_server_time(response), response=response)
+        return Page(records=records, server_time=_server_time(response), response=response)
 
     def _ignored_response_error(self, response: requests.Response) -> Exception:
         """The error handler let this response through as IGNORE; say what it means here."""
@@ -191,11 +195,6 @@ class FreshdeskStream(HttpStream, ABC):
         if is_skippable_403(response):
             return StreamUnavailable(f"Freshdesk answered 403 ({error_text(response)})")
         return RuntimeError(f"Unexpected ignored response HTTP {response.status_code}")
-
-
-@dataclass(frozen=True)
-class _FetchedPage(Page):
-    response: requests.Response
 
 
 def _server_time(response: requests.Response) -> datetime | None:
@@ -254,10 +253,8 @@ class IncrementalStream(FreshdeskStream, CheckpointMixin):
                 tracker.observe(updated_at)
                 yield record
         except StreamUnavailable as unavailable:
-            # What was read stays; the cursor does not move, so nothing unread is skipped later.
-            reason = str(unavailable)
-            self.logger.warning(f"Skipping stream '{self.name}': {reason}")
-            self.stats.mark_skipped(reason)
+            # The cursor does not move either, so nothing left unread is skipped next time.
+            self.skip(unavailable)
             return
         ceiling = read_started - timedelta(seconds=1) if read_started else None
         tracker.commit(ceiling=ceiling)

@@ -101,8 +101,7 @@ class Tickets(IncrementalStream):
                 tracker.observe(parse_datetime(record.get(self.cursor_field)))
                 yield record
         except StreamUnavailable as unavailable:
-            self.logger.warning(f"Skipping the {view} view of stream '{self.name}': {unavailable}")
-            self.stats.mark_skipped(str(unavailable))
+            self.skip(unavailable, part=f"the {view} view of stream")
 
     def view_params(self, view: str) -> dict[str, Any]:
         params: dict[str, Any] = {
