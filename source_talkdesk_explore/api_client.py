@@ -55,6 +55,8 @@ class ExploreClient:
         self.policy = policy or RetryPolicy()
         self._clock = clock
         self._local = threading.local()
+        # Until the API host has answered once, failing to connect means a wrong region/api_url.
+        self._api_reached = False
 
     def url(self, path: str) -> str:
         return f"{self.api_url}/{path.lstrip('/')}"
@@ -90,8 +92,16 @@ class ExploreClient:
                 )
             except requests.RequestException as error:
                 transient_failures += 1
-                self._after_transient(stats, transient_failures, f"{method} {url}: {error}")
+                if not self._api_reached and transient_failures >= self.policy.transient_attempts:
+                    raise config_error(
+                        f"Could not reach the Talkdesk Explore API at {self.api_url} "
+                        f"({type(error).__name__}). Check 'region' (or 'api_url') and network access."
+                    ) from None
+                self._after_transient(
+                    stats, transient_failures, f"{method} {_path(url)}: {type(error).__name__}"
+                )
                 continue
+            self._api_reached = True
             if response.status_code == 401:
                 response.close()
                 if renewed:

@@ -59,9 +59,9 @@ class SourceTalkdeskExplore(AbstractSource):
         except AirbyteTracedException as error:
             if error.failure_type == FailureType.config_error:
                 raise
+            # check reports a verdict, not a crash: a failing API host is something to look at.
             raise config_error(
-                f"Could not reach the Talkdesk Explore API at {cfg.api_url}. Check 'region' (or "
-                "'api_url') and network access."
+                f"The Explore API at {cfg.api_url} is not usable: {error.message}"
             ) from None
         with response:
             status = response.status_code

@@ -158,3 +158,32 @@ def test_429_on_a_read_request_is_waited_out_but_not_forever() -> None:
             api.send("GET", job_url(), StreamStats("calls"))
     assert clock.sleeps == [30.0, 30.0, 30.0]
     assert caught.value.failure_type == FailureType.transient_error
+
+
+def test_an_api_host_that_never_answered_is_a_config_error_naming_the_region() -> None:
+    api = client(FakeClock(), transient_attempts=3)
+    with requests_mock.Mocker() as mock:
+        mock.post(TOKEN_URL, json=token_body())
+        mock.get(job_url(), exc=requests.ConnectionError("Name or service not known"))
+        with pytest.raises(AirbyteTracedException) as caught:
+            api.send("GET", job_url(), StreamStats("calls"))
+    assert caught.value.failure_type == FailureType.config_error
+    assert "region" in (caught.value.message or "")
+
+
+def test_connection_failures_after_the_host_answered_are_transient() -> None:
+    api = client(FakeClock(), transient_attempts=2)
+    with requests_mock.Mocker() as mock:
+        mock.post(TOKEN_URL, json=token_body())
+        mock.get(
+            job_url(),
+            [
+                {"json": {}},
+                {"exc": requests.ConnectionError("reset")},
+                {"exc": requests.ConnectionError("reset")},
+            ],
+        )
+        api.send("GET", job_url(), StreamStats("calls"))
+        with pytest.raises(AirbyteTracedException) as caught:
+            api.send("GET", job_url(), StreamStats("calls"))
+    assert caught.value.failure_type == FailureType.transient_error

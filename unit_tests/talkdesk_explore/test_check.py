@@ -92,3 +92,10 @@ def test_check_reports_a_host_that_is_not_the_explore_api() -> None:
         mock.post(TOKEN_URL, json=token_body())
         mock.get(PROBE, status_code=400, text="nope")
         assert "HTTP 400" in check_failure(mock)
+
+
+def test_check_turns_a_failing_api_host_into_a_verdict() -> None:
+    with requests_mock.Mocker() as mock:
+        mock.post(TOKEN_URL, json=token_body())
+        mock.get(PROBE, status_code=503, text="<html>unavailable</html>")
+        assert "is not usable" in check_failure(mock)
