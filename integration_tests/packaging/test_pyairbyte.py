@@ -1,0 +1,198 @@
+"""Both sources read through PyAirbyte (the `airbyte` package) from a fresh virtualenv into DuckDB.
+
+PyAirbyte is installed only in that virtualenv (never a dependency of this project); the project
+goes in as a wheel and PyAirbyte runs its console scripts as local executables, offline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from integration_tests.freshdesk_sandbox import STREAM_NAMES, FreshdeskSandbox
+from integration_tests.standard.sandbox_accounts import (
+    FRESHDESK_ROOT,
+    TALKDESK_ROOT,
+    acceptance_config,
+    freshdesk_live_addresses,
+    small_freshdesk_account,
+    small_talkdesk_account,
+    talkdesk_live_addresses,
+)
+from integration_tests.standard.sandbox_binding import rewrite_addresses
+from integration_tests.talkdesk_sandbox import REPORT_TYPES, TalkdeskSandbox
+
+from .fresh_venv import build_project_wheel, ensure_pyairbyte_venv, install_project, python_of
+
+pytestmark = pytest.mark.slow
+
+PROBE = Path(__file__).with_name("pyairbyte_probe.py")
+
+
+@pytest.fixture(scope="module")
+def pyairbyte_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    environment = ensure_pyairbyte_venv()
+    install_project(environment, build_project_wheel(tmp_path_factory.mktemp("wheel")))
+    return environment
+
+
+def read_through_pyairbyte(
+    environment: Path, source_name: str, config: dict[str, Any], workdir: Path
+) -> dict[str, Any]:
+    """One PyAirbyte read into the DuckDB cache under `workdir` (state persists there)."""
+    request = {
+        "source_name": source_name,
+        "executable": str(environment / "bin" / source_name),
+        "config": config,
+        "cache_dir": str(workdir / "duckdb"),
+        "streams": None,
+    }
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    completed = subprocess.run(
+        [str(python_of(environment)), str(PROBE)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env=env,
+        timeout=300,
+    )
+    # Secrets are sandbox-only, but the probe's stderr is PyAirbyte's log: show only its tail.
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _written_ids(summary: dict[str, Any], stream: str) -> set[str]:
+    """Primary keys (single-field for every Freshdesk stream) as strings, as the probe reports."""
+    return {key[0] for key in summary["streams"][stream]["written_keys"]}
+
+
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _view_cursor(stream_state: dict[str, Any], record: dict[str, Any]) -> datetime:
+    """The saved cursor covering `record`: tickets keep one per view (default, deleted, spam)."""
+    for view in ("deleted", "spam"):
+        if record.get(view) and view in stream_state:
+            return _instant(stream_state[view]["updated_at"])
+    return _instant(stream_state["updated_at"])
+
+
+def allowed_rereads(
+    sandbox: FreshdeskSandbox, stream: str, stream_state: dict[str, Any] | None
+) -> set[str] | None:
+    """Records an unchanged account may send again on an incremental read with this state:
+    those at the saved cursor (Freshdesk's *_since filters are inclusive). None = every record
+    (full-refresh streams have no cursor)."""
+    records = sandbox.records(stream)
+    if not stream_state or "__ab_no_cursor_state_message" in stream_state:
+        return None
+    if "ticket_updated_at" in stream_state:
+        cursor = _instant(stream_state["ticket_updated_at"])
+        tickets = {
+            t["id"] for t in sandbox.records("tickets") if _instant(t["updated_at"]) >= cursor
+        }
+        return {str(r["id"]) for r in records if r["ticket_id"] in tickets}
+    return {
+        str(r["id"]) for r in records if _instant(r["updated_at"]) >= _view_cursor(stream_state, r)
+    }
+
+
+class TestFreshdeskThroughPyAirbyte:
+    @pytest.fixture
+    def sandbox(self) -> Iterator[FreshdeskSandbox]:
+        with FreshdeskSandbox(small_freshdesk_account()) as running:
+            yield running
+
+    def test_reads_every_stream_then_only_changed_records(
+        self, pyairbyte_env: Path, sandbox: FreshdeskSandbox, tmp_path: Path
+    ) -> None:
+        config = rewrite_addresses(
+            acceptance_config(FRESHDESK_ROOT), freshdesk_live_addresses(sandbox)
+        )
+
+        first = read_through_pyairbyte(pyairbyte_env, "source-freshdesk", config, tmp_path)
+
+        truth = {stream: len(sandbox.records(stream)) for stream in STREAM_NAMES}
+        assert {s: first["streams"][s]["rows"] for s in STREAM_NAMES} == truth
+
+        ticket = min(
+            r["id"] for r in sandbox.records("tickets") if not (r.get("deleted") or r.get("spam"))
+        )
+        contact = min(r["id"] for r in sandbox.records("contacts"))
+        allowed = {
+            s: allowed_rereads(sandbox, s, first["streams"][s]["state"]) for s in STREAM_NAMES
+        }
+        sandbox.update_ticket(ticket, priority=4)
+        sandbox.update_contact(contact, name="Changed Name")
+        changed = {
+            "tickets": {str(ticket)},
+            "contacts": {str(contact)},
+            "conversations": {
+                str(r["id"]) for r in sandbox.records("conversations") if r["ticket_id"] == ticket
+            },
+        }
+
+        second = read_through_pyairbyte(pyairbyte_env, "source-freshdesk", config, tmp_path)
+
+        # Merged by primary key: the cache still holds exactly the account.
+        assert {s: second["streams"][s]["rows"] for s in STREAM_NAMES} == truth
+        for stream in STREAM_NAMES:
+            written = _written_ids(second, stream)
+            if allowed[stream] is None:  # full refresh: read whole every time
+                assert len(written) == truth[stream], stream
+                continue
+            assert changed.get(stream, set()) <= written, stream
+            assert written <= changed.get(stream, set()) | allowed[stream], stream
+        # The incremental streams did re-read little: the boundary records only.
+        incremental = [s for s in STREAM_NAMES if allowed[s] is not None]
+        assert (
+            sum(len(_written_ids(second, s)) for s in incremental)
+            < sum(truth[s] for s in incremental) / 4
+        )
+
+
+class TestTalkdeskExploreThroughPyAirbyte:
+    @pytest.fixture
+    def sandbox(self) -> Iterator[TalkdeskSandbox]:
+        # Busy enough that every report type has rows in any twelve hours.
+        with TalkdeskSandbox(small_talkdesk_account(rows_per_day=48)) as running:
+            yield running
+
+    def test_reads_every_report_then_only_rows_newer_than_the_saved_cursor(
+        self, pyairbyte_env: Path, sandbox: TalkdeskSandbox, tmp_path: Path
+    ) -> None:
+        config = rewrite_addresses(
+            acceptance_config(TALKDESK_ROOT), talkdesk_live_addresses(sandbox)
+        )
+        # The source reads up to its clock minus the freshness lag: a twelve-hour lag on the first
+        # read stands for a sync twelve hours ago, and the rows of those hours are the change the
+        # second read must add.
+        lagging = config | {"freshness_lag_minutes": 12 * 60}
+
+        first = read_through_pyairbyte(pyairbyte_env, "source-talkdesk-explore", lagging, tmp_path)
+
+        first_ends = {}
+        for report_type in REPORT_TYPES:
+            summary = first["streams"][report_type]
+            (first_ends[report_type],) = map(_instant, summary["state"].values())
+            truth = sandbox.rows(report_type, sandbox.history_start, first_ends[report_type])
+            assert summary["rows"] == len(truth) > 0, report_type
+
+        second = read_through_pyairbyte(pyairbyte_env, "source-talkdesk-explore", config, tmp_path)
+
+        for report_type in REPORT_TYPES:
+            summary = second["streams"][report_type]
+            (second_end,) = map(_instant, summary["state"].values())
+            new_rows = sandbox.rows(report_type, first_ends[report_type], second_end)
+            assert summary["written"] == len(new_rows) > 0, report_type
+            everything = sandbox.rows(report_type, sandbox.history_start, second_end)
+            assert summary["rows"] == len(everything), report_type
