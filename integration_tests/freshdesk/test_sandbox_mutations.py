@@ -218,3 +218,15 @@ def test_scheduled_mutation_can_be_set_over_http(sandbox):
     assert spam["spam"] is True
     with pytest.raises(ValueError):
         sandbox.schedule_mutation("drop_database")
+
+
+def test_updating_a_ticket_leaves_its_existing_conversations_unchanged(sandbox):
+    conversations = sandbox.records("conversations")
+    ticket_id = conversations[0]["ticket_id"]
+    before = [c for c in conversations if c["ticket_id"] == ticket_id]
+    sandbox.update_ticket(ticket_id, status=4)
+    served, _ = walk(
+        session_for(sandbox), f"{sandbox.base_url}/api/v2/tickets/{ticket_id}/conversations"
+    )
+    assert served == before
+    assert [c for c in sandbox.records("conversations") if c["ticket_id"] == ticket_id] == before

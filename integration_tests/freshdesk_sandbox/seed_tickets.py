@@ -245,6 +245,9 @@ def build_ratings_and_time_entries(ctx: SeedContext) -> None:
     ctx.data.lists["time_entries"] = entries
 
 
+_CONVERSATION_TEXTS = [strip_html(body) for body in texts.CONVERSATION_BODIES]
+
+
 def conversations_for(ticket: TicketRow, seed: int) -> list[Record]:
     """The seeded conversations of one ticket (0..40, mean ~3; a few exceed one page of 30)."""
     rng = random.Random(seed * 1_000_003 + ticket.ordinal)
@@ -262,13 +265,14 @@ def conversations_for(ticket: TicketRow, seed: int) -> list[Record]:
     records = []
     for k, moment in enumerate(moments):
         edited = k % 5 == 4 and moment < updated
-        body = texts.CONVERSATION_BODIES[(ticket.ordinal + k) % len(texts.CONVERSATION_BODIES)]
+        which = (ticket.ordinal + k) % len(texts.CONVERSATION_BODIES)
+        body, body_text = texts.CONVERSATION_BODIES[which], _CONVERSATION_TEXTS[which]
         incoming = k % 2 == 0
         private = k % 4 == 3
         records.append(
             {
                 "body": body,
-                "body_text": strip_html(body),
+                "body_text": body_text,
                 "id": 43_100_000_000 + ticket.ordinal * 64 + k,
                 "incoming": incoming,
                 "private": private,

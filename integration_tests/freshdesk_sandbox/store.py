@@ -249,10 +249,7 @@ class Store:
                     for r in rows
                 ]
             elif stream == "conversations":
-                out = []
-                for row in sorted(self.data.tickets.values(), key=lambda r: r.id):
-                    if row.hidden_by is None:
-                        out.extend(self.conversations(row.id))
+                return self._conversation_records()
             elif stream == "contacts":
                 out = self.contacts(state=None, since=None)
             elif stream == "settings":
@@ -262,6 +259,20 @@ class Store:
             else:
                 raise KeyError(f"unknown stream {stream!r}; expected one of {STREAM_NAMES}")
             return _deep_copy(out)
+
+    def _conversation_records(self) -> list[Record]:
+        out: list[Record] = []
+        for row in sorted(self.data.tickets.values(), key=lambda r: r.id):
+            if row.hidden_by is not None:
+                continue
+            cached = self.data.conversations.get(row.id)
+            if cached is not None:
+                out.extend(_deep_copy(cached))
+            else:
+                # Fresh objects, nothing to copy; the same the API would materialise, because a
+                # ticket's conversations are materialised before any mutation changes its stamps.
+                out.extend(conversations_for(row, self.settings.seed))
+        return out
 
     # ---- mutations -----------------------------------------------------------------------------
     def _bump_stamp(self, stream: str) -> int:
@@ -306,6 +317,8 @@ class Store:
             row = self.data.tickets.get(ticket_id)
             if row is None:
                 raise UnknownRecord(ticket_id)
+            # Seeded conversations derive from the ticket's stamps: pin them before they move.
+            self.conversations(ticket_id)
             stamp = to_z(self._bump_stamp("tickets"))
             self._apply_ticket_fields(row, fields)
             if "updated_at" not in fields:
