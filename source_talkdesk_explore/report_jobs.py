@@ -43,7 +43,7 @@ DOWNLOAD_CHUNK_BYTES = 1 << 16
 @dataclass(frozen=True)
 class JobTiming:
     poll_initial_s: float = 0.25
-    poll_factor: float = 1.5
+    poll_factor: float = 1.3
     poll_cap_s: float = 15.0
     # Fresh signed URLs / re-downloads per file before giving up.
     max_download_attempts: int = 4
