@@ -99,3 +99,15 @@ def test_state_stays_at_the_last_complete_window_when_a_later_window_fails() -> 
         and "records=3" in summary[0].log.message
         and "jobs=2" in summary[0].log.message
     )
+
+
+def test_a_stream_with_nothing_new_to_read_creates_no_job_and_says_why() -> None:
+    config = raw_config(start_date=format_utc(utc_now() + timedelta(days=1)))
+    catalog = CatalogBuilder().with_stream("calls", SyncMode.incremental).build()
+    with requests_mock.Mocker() as mock:
+        FakeExplore(mock, None)
+        output = read(SourceTalkdeskExplore(), config, catalog)
+        assert not [r for r in mock.request_history if "/jobs" in r.path]
+    assert output.records == [] and not output.errors
+    summary = [m.log.message for m in output.logs if "Sync summary: stream=calls" in m.log.message]
+    assert summary and summary[0].endswith("jobs=0 skipped=up_to_date")

@@ -59,3 +59,22 @@ def test_entries_are_yielded_before_the_rest_of_the_body_is_read() -> None:
 def test_anything_but_a_report_file_is_a_format_error(text: str, message: str) -> None:
     with pytest.raises(ReportFormatError, match=message):
         entries_of(text)
+
+
+def test_a_large_report_is_parsed_with_a_bounded_buffer() -> None:
+    entry = json.dumps({"call_id": "x" * 200, "notes": "y" * 800}).encode()
+
+    def body():
+        yield b'{"entries": ['
+        for index in range(20_000):  # ~20 MB
+            yield (b"," if index else b"") + entry
+        yield b'], "total": 20000}'
+
+    report = ReportFile(body())
+    largest = 0
+    count = 0
+    for _ in report.entries():
+        count += 1
+        largest = max(largest, len(report._buffer))
+    assert count == 20_000 and report.total == 20_000
+    assert largest < 200_000  # a window of the stream, never the whole 20 MB body
