@@ -7,7 +7,13 @@ import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from airbyte_cdk.models import AirbyteMessage, ConfiguredAirbyteCatalog, FailureType
+from airbyte_cdk.models import (
+    AirbyteMessage,
+    AirbyteStateMessage,
+    AirbyteStateMessageSerializer,
+    ConfiguredAirbyteCatalog,
+    FailureType,
+)
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.streams import Stream
@@ -17,6 +23,7 @@ from .api_client import ExploreClient, RetryPolicy
 from .auth import REQUIRED_SCOPES, TokenProvider
 from .config import parse_config
 from .errors import config_error
+from .state import per_stream_state_messages
 from .stats import StreamStats
 from .streams import STREAM_CLASSES, ExploreReportStream
 from .sync_context import SyncContext
@@ -76,6 +83,14 @@ class SourceTalkdeskExplore(AbstractSource):
                 "that 'region' / 'api_url' point at the Talkdesk Explore API."
             )
         return True, None
+
+    @classmethod
+    def read_state(cls, state_path: str) -> list[AirbyteStateMessage]:
+        """Also accept 0.1.0's legacy state file, so its connections continue where they were."""
+        if not state_path:
+            return []
+        messages = per_stream_state_messages(cls._read_json_file(state_path))
+        return [AirbyteStateMessageSerializer.load(message) for message in messages or []]
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         if self._reading is not None:

@@ -111,3 +111,19 @@ def test_a_killed_sync_resumed_from_its_last_state_loses_nothing() -> None:
     for stream in ("calls", "contacts"):
         seen = set(keys(stream, killed.records(stream) + resumed.records(stream)))
         assert seen == set(truth(sandbox, stream, start, watermark(resumed, stream))), stream
+
+
+def test_0_1_0_legacy_state_file_is_accepted_by_the_console_script() -> None:
+    with TalkdeskSandbox(TalkdeskSandboxSettings(job_duration_s=0.2)) as sandbox:
+        resume = days_ago(sandbox, 1) + timedelta(hours=7)
+        legacy_file = {  # what 0.1.0 emitted: one LEGACY object, not per-stream messages
+            "calls": {"end_at": resume.strftime("%Y-%m-%dT%H:%M:%S")},
+            "contacts": {"finished_at": resume.strftime("%Y-%m-%d %H:%M:%S")},
+        }
+        config = sandbox.config(start_date=iso(days_ago(sandbox, 30)))
+        output = LiveRead(config, ["calls", "contacts"], state=legacy_file).finish()
+    assert output.returncode == 0, output.errors()
+    for stream in ("calls", "contacts"):
+        assert keys(stream, output.records(stream)) == truth(
+            sandbox, stream, resume, watermark(output, stream)
+        ), stream

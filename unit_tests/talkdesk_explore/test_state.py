@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from source_talkdesk_explore import SourceTalkdeskExplore
 from source_talkdesk_explore.datetimes import UTC, parse_datetime
-from source_talkdesk_explore.state import later_state, read_watermark, sync_start
+from source_talkdesk_explore.state import (
+    later_state,
+    per_stream_state_messages,
+    read_watermark,
+    sync_start,
+)
 
 from .factories import utc
 
@@ -79,3 +86,38 @@ def test_state_is_written_as_utc_z_under_the_cursor_field() -> None:
 def test_state_never_moves_backwards_after_a_lookback_window() -> None:
     current = {"end_at": "2026-01-08 00:00:00"}
     assert later_state(current, "end_at", utc(2026, 1, 7, 23), UTC) == current
+
+
+LEGACY_FILE = {"calls": {"end_at": "2026-01-01T10:00:00"}, "contacts": {"finished_at": None}}
+
+
+def stream_states(path) -> dict:
+    return {
+        m.stream.stream_descriptor.name: m.stream.stream_state.__dict__
+        for m in SourceTalkdeskExplore.read_state(str(path))
+    }
+
+
+def test_0_1_0_legacy_state_file_becomes_per_stream_state(tmp_path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(LEGACY_FILE))
+    assert stream_states(path) == LEGACY_FILE
+
+
+def test_0_1_0_state_wrapped_as_legacy_messages_becomes_per_stream_state(tmp_path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps([{"type": "LEGACY", "data": LEGACY_FILE}]))
+    assert stream_states(path) == LEGACY_FILE
+
+
+def test_per_stream_state_files_pass_through_unchanged(tmp_path) -> None:
+    path = tmp_path / "state.json"
+    messages = [
+        {
+            "type": "STREAM",
+            "stream": {"stream_descriptor": {"name": "calls"}, "stream_state": {"end_at": "x"}},
+        }
+    ]
+    path.write_text(json.dumps(messages))
+    assert per_stream_state_messages(messages) is messages
+    assert stream_states(path) == {"calls": {"end_at": "x"}}
