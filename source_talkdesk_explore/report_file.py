@@ -18,7 +18,11 @@ _COMPACT_AFTER = 1 << 16
 
 
 class ReportFormatError(ValueError):
-    """The body is not a report file (truncated, not JSON, or no `entries` array)."""
+    """The body is not a report file (not JSON, or no `entries` array)."""
+
+
+class ReportTruncatedError(ReportFormatError):
+    """The body ended early: a cut-off download, worth fetching again."""
 
 
 class ReportFile:
@@ -87,7 +91,7 @@ class ReportFile:
                 value, end = _DECODER.raw_decode(self._buffer, self._pos)
             except json.JSONDecodeError:
                 if not self._read_more():
-                    raise ReportFormatError("report file is truncated or not JSON") from None
+                    raise ReportTruncatedError("report file is truncated or not JSON") from None
                 continue
             # A number that ends exactly at the buffer end may continue in the next chunk.
             if end == len(self._buffer) and not self._eof and self._read_more():
@@ -105,7 +109,7 @@ class ReportFile:
         """The next structural character; the body ending here means it was cut short."""
         char = self._peek()
         if not char:
-            raise ReportFormatError("report file is truncated")
+            raise ReportTruncatedError("report file is truncated")
         self._pos += 1
         return char
 

@@ -28,7 +28,7 @@ from .api_client import ExploreClient
 from .config import is_secure_url
 from .datetimes import format_utc
 from .errors import config_error, transient_error
-from .report_file import ReportFile, ReportFormatError
+from .report_file import ReportFile, ReportFormatError, ReportTruncatedError
 from .stats import StreamStats
 from .windows import Window
 
@@ -276,7 +276,11 @@ def download_entries(
                     "%s: file says total=%s but held %s entries.", label, report.total, yielded
                 )
             return
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
+        except (
+            requests.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+            ReportTruncatedError,
+        ) as error:
             problems.append(f"download interrupted ({type(error).__name__})")
             logger.warning("%s: download interrupted; downloading it again.", label)
             stats.count_retry()

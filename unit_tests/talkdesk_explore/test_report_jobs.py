@@ -274,6 +274,14 @@ def test_download_cut_mid_way_restarts_and_skips_entries_already_emitted(mock) -
     assert stats.retries == 1
 
 
+def test_a_body_that_simply_ends_early_is_downloaded_again_without_repeats(mock) -> None:
+    entries = [{"call_id": str(i)} for i in range(3)]
+    body = json.dumps(report_body(entries))
+    mock.get(files_url(), status_code=303, headers={"Location": SIGNED})
+    mock.get(SIGNED, [{"text": body[: body.index('{"call_id": "2"}')]}, {"text": body}])
+    assert download(mock) == entries
+
+
 def test_report_without_entries_fails_instead_of_yielding_nothing(mock) -> None:
     mock.get(files_url(), status_code=303, headers={"Location": SIGNED})
     mock.get(SIGNED, json={"total": 3})
