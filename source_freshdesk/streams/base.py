@@ -33,6 +33,8 @@ from source_freshdesk.state import CursorTracker, format_datetime, parse_datetim
 from source_freshdesk.stats import StreamStats
 
 Record = Mapping[str, Any]
+# (connect, read) seconds: a hung connection is retried instead of stalling the sync forever.
+REQUEST_TIMEOUT = (15, 120)
 
 
 class StreamUnavailable(Exception):
@@ -176,7 +178,7 @@ class FreshdeskStream(HttpStream, ABC):
         _, response = self._http_client.send_request(
             http_method="GET",
             url=self._join_url(self.url_base, path),
-            request_kwargs={},
+            request_kwargs={"timeout": REQUEST_TIMEOUT},
             params=dict(query),
             dedupe_query_params=True,
         )

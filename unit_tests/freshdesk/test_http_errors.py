@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+import requests
 from airbyte_cdk.models import FailureType, SyncMode
 
 from source_freshdesk.http_errors import retry_after_seconds
@@ -60,6 +61,20 @@ def test_html_502_burst_is_retried_without_crashing(api) -> None:
     )
     output = run_read(["products"])
     assert len(records_of(output, "products")) == 1 and not output.errors
+
+
+def test_timeouts_and_connection_resets_are_retried(api) -> None:
+    api.get(
+        f"{BASE}products",
+        [
+            {"exc": requests.exceptions.ReadTimeout("read timed out")},
+            {"exc": requests.exceptions.ConnectionError("Connection reset by peer")},
+            page_response([record(1, "2024-01-01T00:00:00Z")]),
+        ],
+    )
+    output = run_read(["products"])
+    assert len(records_of(output, "products")) == 1 and not output.errors
+    assert api.request_history[0].timeout == (15, 120)
 
 
 def test_malformed_json_is_retried_then_read(api) -> None:
