@@ -156,9 +156,15 @@ class ReportJob:
                     f"Talkdesk refused to create {self.label} (HTTP 403{_api_error(response)}). "
                     "The API client needs the data-reports:write scope."
                 )
+            details = _api_error(response)
+            if response.status_code == 400 and "future" in details:
+                # Our `to` is now - lag by our clock; Talkdesk's clock disagrees by more than that.
+                raise config_error(
+                    f"Talkdesk rejected {self.label} because its end lies in the future by "
+                    f"Talkdesk's clock (HTTP 400{details}). Raise freshness_lag_minutes."
+                )
             raise _system_error(
-                f"Talkdesk rejected {self.label} (HTTP {response.status_code}"
-                f"{_api_error(response)})."
+                f"Talkdesk rejected {self.label} (HTTP {response.status_code}{details})."
             )
 
     def _poll(self) -> None:

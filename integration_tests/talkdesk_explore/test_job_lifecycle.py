@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from integration_tests.talkdesk_sandbox import TalkdeskSandbox, TalkdeskSandboxSettings
@@ -117,3 +119,15 @@ def test_expired_signed_download_url_is_replaced_by_a_fresh_one() -> None:
     assert_complete(sandbox, output, "calls", start)
     assert stats["requests_by_kind"]["file"] >= 2  # files/{id} was asked again
     assert stats["storage_requests_with_authorization"] == 0
+
+
+def test_a_server_clock_behind_ours_asks_for_a_larger_freshness_lag() -> None:
+    behind = datetime.now(timezone.utc) - timedelta(minutes=30)
+    with TalkdeskSandbox(TalkdeskSandboxSettings(job_duration_s=0.2, now=behind)) as sandbox:
+        start = days_ago(sandbox, 1)
+        skewed = read(sandbox.config(start_date=iso(start)), ["calls"])
+        lagging = read(sandbox.config(start_date=iso(start), freshness_lag_minutes=45), ["calls"])
+    assert skewed.returncode == 1
+    assert any("Raise freshness_lag_minutes" in e["message"] for e in skewed.errors())
+    assert lagging.returncode == 0, lagging.errors()
+    assert_complete(sandbox, lagging, "calls", start)

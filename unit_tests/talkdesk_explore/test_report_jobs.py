@@ -188,6 +188,15 @@ def test_create_validation_400_carries_talkdesk_field_errors(mock) -> None:
     assert "must not be in the future" in (caught.value.message or "")
 
 
+def test_to_in_the_future_by_talkdesks_clock_asks_for_a_larger_lag(mock) -> None:
+    fields = [{"name": "timespan.to", "description": "must not be in the future"}]
+    mock.post(jobs_url(), status_code=400, json={"code": "0330400", "fields": fields})
+    with pytest.raises(AirbyteTracedException) as caught:
+        report_job(FakeClock()).run()
+    assert caught.value.failure_type == FailureType.config_error
+    assert "freshness_lag_minutes" in (caught.value.message or "")
+
+
 def test_create_403_asks_for_the_write_scope(mock) -> None:
     mock.post(jobs_url(), status_code=403, json={"code": "1001403"})
     with pytest.raises(AirbyteTracedException) as caught:
