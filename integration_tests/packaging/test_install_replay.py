@@ -3,9 +3,26 @@ the Airbyte platform does: `eval "$AIRBYTE_ENTRYPOINT spec"` must print the conn
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from integration_tests.freshdesk_sandbox import FreshdeskSandbox
+from integration_tests.standard.sandbox_accounts import (
+    FRESHDESK_ROOT,
+    TALKDESK_ROOT,
+    acceptance_config,
+    freshdesk_live_addresses,
+    small_freshdesk_account,
+    small_talkdesk_account,
+    talkdesk_live_addresses,
+)
+from integration_tests.standard.sandbox_binding import rewrite_addresses
+from integration_tests.talkdesk_sandbox import TalkdeskSandbox
 
 from .artifacts import CONNECTORS, DOCKERFILE, REPO_ROOT, Connector, protocol_messages
 from .replay import DockerfileReplay, ReplayedStage, ReplayError
@@ -88,3 +105,60 @@ def test_mistyped_connector_name_fails_the_image_build(
 ) -> None:
     with pytest.raises(ReplayError, match="RUN exited"):
         replay.build({"CONNECTOR_NAME": "source-freshdeks"})
+
+
+@contextmanager
+def _sandbox_config(connector: Connector) -> Iterator[dict[str, Any]]:
+    """A running sandbox for the connector and the acceptance config pointing at it."""
+    if connector.name == "source-freshdesk":
+        with FreshdeskSandbox(small_freshdesk_account()) as freshdesk:
+            config = acceptance_config(FRESHDESK_ROOT)
+            yield rewrite_addresses(config, freshdesk_live_addresses(freshdesk))
+    else:
+        with TalkdeskSandbox(small_talkdesk_account()) as talkdesk:
+            config = acceptance_config(TALKDESK_ROOT)
+            yield rewrite_addresses(config, talkdesk_live_addresses(talkdesk))
+
+
+@pytest.mark.parametrize("connector", CONNECTORS, ids=lambda c: c.name)
+def test_airbyte_entrypoint_checks_discovers_and_reads_with_the_platforms_arguments(
+    connector: Connector, images: dict[str, ReplayedStage], tmp_path: Path
+) -> None:
+    image = images[connector.name]
+    with _sandbox_config(connector) as config:
+        # The file names the platform's launcher uses.
+        config_file = tmp_path / "connectorConfig.json"
+        config_file.write_text(json.dumps(config))
+        check = image.run_like_platform("check", "--config", str(config_file), cwd=tmp_path)
+        discover = image.run_like_platform("discover", "--config", str(config_file), cwd=tmp_path)
+        (catalog,) = [
+            m["catalog"] for m in protocol_messages(discover.stdout) if m["type"] == "CATALOG"
+        ]
+        first_stream = catalog["streams"][0]
+        catalog_file = tmp_path / "catalog.json"
+        catalog_file.write_text(
+            json.dumps(
+                {
+                    "streams": [
+                        {
+                            "stream": first_stream,
+                            "sync_mode": "full_refresh",
+                            "destination_sync_mode": "overwrite",
+                        }
+                    ]
+                }
+            )
+        )
+        read = image.run_like_platform(
+            "read", "--config", str(config_file), "--catalog", str(catalog_file), cwd=tmp_path
+        )
+
+    statuses = [
+        m["connectionStatus"]["status"]
+        for m in protocol_messages(check.stdout)
+        if m["type"] == "CONNECTION_STATUS"
+    ]
+    assert statuses == ["SUCCEEDED"], check.stdout[-2000:]
+    assert read.returncode == 0, read.stderr[-2000:]
+    records = [m for m in protocol_messages(read.stdout) if m["type"] == "RECORD"]
+    assert records and {r["record"]["stream"] for r in records} == {first_stream["name"]}
