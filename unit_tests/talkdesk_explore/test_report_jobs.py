@@ -180,12 +180,12 @@ def test_create_validation_400_carries_talkdesk_field_errors(mock) -> None:
         status_code=400,
         json={
             "code": "0330400",
-            "fields": [{"name": "timespan.to", "description": "must not be in the future"}],
+            "fields": [{"name": "timespan", "description": "must not be longer than 31 days"}],
         },
     )
     with pytest.raises(AirbyteTracedException) as caught:
         report_job(FakeClock()).run()
-    assert "must not be in the future" in (caught.value.message or "")
+    assert "timespan: must not be longer than 31 days" in (caught.value.message or "")
 
 
 def test_to_in_the_future_by_talkdesks_clock_asks_for_a_larger_lag(mock) -> None:
