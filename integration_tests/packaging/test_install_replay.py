@@ -14,12 +14,11 @@ import pytest
 from integration_tests.freshdesk_sandbox import FreshdeskSandbox
 from integration_tests.standard.sandbox_accounts import (
     FRESHDESK_ROOT,
-    TALKDESK_ROOT,
     acceptance_config,
     freshdesk_live_addresses,
+    recent_talkdesk_account,
     small_freshdesk_account,
-    small_talkdesk_account,
-    talkdesk_live_addresses,
+    talkdesk_config,
 )
 from integration_tests.standard.sandbox_binding import rewrite_addresses
 from integration_tests.talkdesk_sandbox import TalkdeskSandbox
@@ -115,9 +114,8 @@ def _sandbox_config(connector: Connector) -> Iterator[dict[str, Any]]:
             config = acceptance_config(FRESHDESK_ROOT)
             yield rewrite_addresses(config, freshdesk_live_addresses(freshdesk))
     else:
-        with TalkdeskSandbox(small_talkdesk_account()) as talkdesk:
-            config = acceptance_config(TALKDESK_ROOT)
-            yield rewrite_addresses(config, talkdesk_live_addresses(talkdesk))
+        with TalkdeskSandbox(recent_talkdesk_account()) as talkdesk:
+            yield talkdesk_config(talkdesk)
 
 
 @pytest.mark.parametrize("connector", CONNECTORS, ids=lambda c: c.name)

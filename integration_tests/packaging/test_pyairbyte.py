@@ -19,12 +19,11 @@ import pytest
 from integration_tests.freshdesk_sandbox import STREAM_NAMES, FreshdeskSandbox
 from integration_tests.standard.sandbox_accounts import (
     FRESHDESK_ROOT,
-    TALKDESK_ROOT,
     acceptance_config,
     freshdesk_live_addresses,
+    recent_talkdesk_account,
     small_freshdesk_account,
-    small_talkdesk_account,
-    talkdesk_live_addresses,
+    talkdesk_config,
 )
 from integration_tests.standard.sandbox_binding import rewrite_addresses
 from integration_tests.talkdesk_sandbox import REPORT_TYPES, TalkdeskSandbox
@@ -164,15 +163,13 @@ class TestTalkdeskExploreThroughPyAirbyte:
     @pytest.fixture
     def sandbox(self) -> Iterator[TalkdeskSandbox]:
         # Busy enough that every report type has rows in any twelve hours.
-        with TalkdeskSandbox(small_talkdesk_account(rows_per_day=48)) as running:
+        with TalkdeskSandbox(recent_talkdesk_account()) as running:
             yield running
 
     def test_reads_every_report_then_only_rows_newer_than_the_saved_cursor(
         self, pyairbyte_env: Path, sandbox: TalkdeskSandbox, tmp_path: Path
     ) -> None:
-        config = rewrite_addresses(
-            acceptance_config(TALKDESK_ROOT), talkdesk_live_addresses(sandbox)
-        )
+        config = talkdesk_config(sandbox)
         # The source reads up to its clock minus the freshness lag: a twelve-hour lag on the first
         # read stands for a sync twelve hours ago, and the rows of those hours are the change the
         # second read must add.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,8 @@ from integration_tests.talkdesk_sandbox import (
     TalkdeskSandbox,
     TalkdeskSandboxSettings,
 )
+
+from .sandbox_binding import rewrite_addresses
 
 CONNECTORS_DIR = Path(__file__).resolve().parents[2] / "connectors"
 FRESHDESK_ROOT = CONNECTORS_DIR / "source-freshdesk"
@@ -65,3 +67,24 @@ def small_talkdesk_account(rows_per_day: int = 6) -> TalkdeskSandboxSettings:
         rows_per_day=dict.fromkeys(REPORT_TYPES, rows_per_day),
         job_duration_s=0.05,
     )
+
+
+def recent_talkdesk_account(rows_per_day: int = 48, days: int = 3) -> TalkdeskSandboxSettings:
+    """A few days of busy history ending now: tests that compare syncs stay equally fast as the
+    acceptance config's fixed start_date recedes into the past."""
+    start = (datetime.now(timezone.utc) - timedelta(days=days)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return TalkdeskSandboxSettings(
+        history_start=start,
+        rows_per_day=dict.fromkeys(REPORT_TYPES, rows_per_day),
+        job_duration_s=0.05,
+    )
+
+
+def talkdesk_config(sandbox: TalkdeskSandbox) -> dict[str, Any]:
+    """The acceptance config pointed at this sandbox, starting where the sandbox's history starts
+    (for small_talkdesk_account() that is the config's own start_date)."""
+    config = rewrite_addresses(acceptance_config(TALKDESK_ROOT), talkdesk_live_addresses(sandbox))
+    config["start_date"] = sandbox.history_start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return config

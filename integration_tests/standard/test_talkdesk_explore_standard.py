@@ -24,11 +24,12 @@ from source_talkdesk_explore import SourceTalkdeskExplore
 
 from .sandbox_accounts import (
     TALKDESK_ROOT,
-    acceptance_config,
+    recent_talkdesk_account,
     small_talkdesk_account,
+    talkdesk_config,
     talkdesk_live_addresses,
 )
-from .sandbox_binding import bind_to_sandbox, rewrite_addresses
+from .sandbox_binding import bind_to_sandbox
 
 CONNECTOR_ROOT = TALKDESK_ROOT
 
@@ -76,10 +77,7 @@ def _read(
     state_builder = StateBuilder()
     for stream, state in (states or {}).items():
         state_builder = state_builder.with_stream_state(stream, state)
-    config = (
-        rewrite_addresses(acceptance_config(CONNECTOR_ROOT), talkdesk_live_addresses(sandbox))
-        | overrides
-    )
+    config = talkdesk_config(sandbox) | overrides
     return read(SourceTalkdeskExplore(), config, builder.build(), state_builder.build() or None)
 
 
@@ -92,7 +90,7 @@ def _final_states(output: EntrypointOutput) -> dict[str, dict]:
 
 
 def _keys(output: EntrypointOutput, sandbox: TalkdeskSandbox) -> dict[str, list[tuple]]:
-    config = rewrite_addresses(acceptance_config(CONNECTOR_ROOT), talkdesk_live_addresses(sandbox))
+    config = talkdesk_config(sandbox)
     primary_keys = {
         stream.name: stream.primary_key for stream in SourceTalkdeskExplore().streams(config)
     }
@@ -115,7 +113,7 @@ class TestTalkdeskExploreIncremental:
     @pytest.fixture
     def sandbox(self) -> Iterator[TalkdeskSandbox]:
         # Busy enough that every report type has rows in any twelve hours.
-        with TalkdeskSandbox(small_talkdesk_account(rows_per_day=48)) as running:
+        with TalkdeskSandbox(recent_talkdesk_account()) as running:
             yield running
 
     def test_first_sync_reads_every_row_up_to_the_saved_cursor(
