@@ -20,7 +20,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 import venv
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,14 +100,12 @@ class DockerfileReplay:
         dockerfile: Path,
         context: Path,
         workspace: Path,
-        python: str = sys.executable,
         expected_base: str | None = None,
     ) -> None:
         self.dockerfile: Dockerfile = parse_dockerfile(dockerfile)
         self.context = context
         self.ignore = DockerIgnore.load(context / ".dockerignore")
         self.workspace = workspace
-        self.python = python
         self.expected_base = expected_base
         self._built: dict[tuple[int, tuple[tuple[str, str], ...]], ReplayedStage] = {}
 
