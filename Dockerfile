@@ -11,6 +11,7 @@ FROM ${BASE_IMAGE} AS builder
 WORKDIR /airbyte/integration_code
 # Only what the wheel needs: setup.py reads README.md for the long description.
 COPY setup.py pyproject.toml README.md ./
+COPY connector_common ./connector_common
 COPY source_freshdesk ./source_freshdesk
 COPY source_talkdesk_explore ./source_talkdesk_explore
 # Build a wheel first so the image gets exactly what a `pip install` of the release would (package

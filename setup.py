@@ -1,5 +1,7 @@
 """One distribution, two Airbyte sources: Freshdesk and Talkdesk Explore."""
 
+from pathlib import Path
+
 from setuptools import find_packages, setup
 
 SOURCE_PACKAGES = ["source_freshdesk", "source_talkdesk_explore"]
@@ -8,10 +10,11 @@ setup(
     name="helpdesk-airbyte-sources",
     version="0.1.0",
     description="Airbyte sources for Freshdesk (API v2) and Talkdesk Explore reports.",
-    long_description=open("README.md", encoding="utf-8").read(),
+    long_description=(Path(__file__).parent / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     python_requires=">=3.10,<3.14",
-    packages=find_packages(include=[f"{p}*" for p in SOURCE_PACKAGES]),
+    # connector_common holds what both sources share (summary counters, the loopback http rule).
+    packages=find_packages(include=[f"{p}*" for p in (*SOURCE_PACKAGES, "connector_common")]),
     package_data={package: ["spec.json", "schemas/*.json"] for package in SOURCE_PACKAGES},
     install_requires=[
         "airbyte-cdk>=7.39.1,<8",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -14,28 +13,20 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from connector_common.hosts import is_loopback_host
+
 API_PATH = "/api/v2/"
 DEFAULT_LOOKBACK_DAYS = 14
 # A host label per RFC 1123; a Freshdesk account name is one such label.
 _HOST_RE = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
 )
-_LOOPBACK_NAMES = {"localhost"}
 
 
 def config_error(message: str) -> AirbyteTracedException:
     return AirbyteTracedException(
         message=message, internal_message=message, failure_type=FailureType.config_error
     )
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def base_url_from_domain(domain: str) -> str:
@@ -57,11 +48,11 @@ def base_url_from_domain(domain: str) -> str:
         port = parts.port
     except ValueError:
         raise config_error(f"`domain` '{domain}' has an invalid port.") from None
-    if not host or not (_HOST_RE.match(host) or is_loopback(host)):
+    if not host or not (_HOST_RE.match(host) or is_loopback_host(host)):
         raise config_error(
             f"`domain` '{domain}' is not a valid host name; expected e.g. `acme.freshdesk.com`."
         )
-    if scheme == "http" and not is_loopback(host):
+    if scheme == "http" and not is_loopback_host(host):
         raise config_error(
             f"`domain` '{domain}' uses plain http://, which would send the API key unencrypted; "
             "use https:// (http is accepted only for loopback test servers)."
@@ -70,7 +61,7 @@ def base_url_from_domain(domain: str) -> str:
         raise config_error(
             f"`domain` '{domain}' must be the helpdesk address only, e.g. `https://acme.freshdesk.com`."
         )
-    if "." not in host and not is_loopback(host):
+    if "." not in host and not is_loopback_host(host):
         host = f"{host}.freshdesk.com"
     netloc = f"[{host}]" if ":" in host else host
     if port is not None:

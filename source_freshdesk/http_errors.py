@@ -16,7 +16,7 @@ from airbyte_cdk.sources.streams.http.error_handlers import (
     ResponseAction,
 )
 
-from source_freshdesk.stats import StreamStats
+from connector_common.stats import StreamStats
 
 MAX_RETRIES = 6
 MAX_RETRY_TIME = timedelta(minutes=15)
@@ -90,7 +90,9 @@ class FreshdeskErrorHandler(HttpStatusErrorHandler):
         self, response_or_exception: requests.Response | Exception | None = None
     ) -> ErrorResolution:
         resolution = self._resolve(response_or_exception)
-        self._stats.count_attempt(resolution.response_action)
+        self._stats.count_request()
+        if resolution.response_action in (ResponseAction.RETRY, ResponseAction.RATE_LIMITED):
+            self._stats.count_retry()
         return resolution
 
     def _resolve(self, outcome: requests.Response | Exception | None) -> ErrorResolution:

@@ -16,10 +16,11 @@ from typing import Any
 
 import requests
 
+from connector_common.stats import StreamStats
+
 from .auth import TokenProvider
 from .errors import config_error, transient_error
 from .sleeper import Sleeper
-from .stats import StreamStats
 
 logger = logging.getLogger("airbyte")
 

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 import requests
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 
+from connector_common.stats import StreamStats
+
 from .errors import config_error, transient_error
 from .sleeper import Sleeper
-from .stats import StreamStats
 
 logger = logging.getLogger("airbyte")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Literal
@@ -10,6 +9,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from connector_common.hosts import is_loopback_host
 
 from .datetimes import parse_datetime, to_zone
 from .errors import config_error
@@ -173,23 +174,6 @@ def _checked_url(key: str, url: str) -> str:
             f"(127.0.0.0/8, localhost, ::1), got host {parts.hostname!r}."
         )
     return url
-
-
-def is_loopback_host(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def is_secure_url(url: str) -> bool:
-    """The same https/loopback rule, for URLs the server hands us (signed download URLs)."""
-    parts = urlsplit(url)
-    return parts.scheme == "https" or (
-        parts.scheme == "http" and is_loopback_host(parts.hostname or "")
-    )
 
 
 def _strip_grant_type(url: str) -> str:

@@ -24,12 +24,13 @@ import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_common.hosts import is_secure_url
+from connector_common.stats import StreamStats
+
 from .api_client import ExploreClient
-from .config import is_secure_url
 from .datetimes import format_utc
 from .errors import config_error, transient_error
 from .report_file import ReportFile, ReportFormatError, ReportTruncatedError
-from .stats import StreamStats
 from .windows import Window
 
 logger = logging.getLogger("airbyte")

@@ -14,9 +14,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from connector_common.stats import StreamStats
+
 from .report_jobs import FinishedJob
 from .sleeper import Sleeper, SyncCancelledError
-from .stats import StreamStats
 from .windows import Window
 
 logger = logging.getLogger("airbyte")

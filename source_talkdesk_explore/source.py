@@ -19,12 +19,13 @@ from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_common.stats import StreamStats
+
 from .api_client import ExploreClient, RetryPolicy
 from .auth import REQUIRED_SCOPES, TokenProvider
 from .config import parse_config
 from .errors import config_error
 from .state import per_stream_state_messages
-from .stats import StreamStats
 from .streams import STREAM_CLASSES, ExploreReportStream
 from .sync_context import SyncContext
 

@@ -15,11 +15,12 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams import CheckpointMixin, Stream
 from airbyte_cdk.sources.types import StreamSlice
 
+from connector_common.stats import StreamStats
+
 from .datetimes import format_utc
 from .report_jobs import download_entries
 from .scheduler import JobTicket
 from .state import later_state, read_watermark, sync_start
-from .stats import StreamStats
 from .sync_context import SyncContext
 from .windows import Window, plan_windows
 

@@ -18,6 +18,7 @@ from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.sources.utils.transform import TransformConfig, TypeTransformer
 from requests.auth import AuthBase
 
+from connector_common.stats import StreamStats
 from source_freshdesk.config import FreshdeskConfig
 from source_freshdesk.http_errors import (
     FreshdeskErrorHandler,
@@ -30,7 +31,6 @@ from source_freshdesk.http_errors import (
 from source_freshdesk.pagination import PAGE_SIZE, next_page_params
 from source_freshdesk.rate_limit import FreshdeskAPIBudget
 from source_freshdesk.state import CursorTracker, format_datetime, parse_datetime
-from source_freshdesk.stats import StreamStats
 
 Record = Mapping[str, Any]
 # (connect, read) seconds: a hung connection is retried instead of stalling the sync forever.
@@ -115,7 +115,7 @@ class FreshdeskStream(HttpStream, ABC):
         try:
             for item in super().read(*args, **kwargs):
                 if isinstance(item, Mapping):
-                    self.stats.records += 1
+                    self.stats.count_record()
                 yield item
         finally:
             self.logger.info(self.stats.summary())

@@ -9,6 +9,7 @@ from typing import Any
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.types import StreamSlice
 
+from connector_common.stats import StreamStats
 from source_freshdesk.pagination import MAX_TICKET_PAGES, PAGE_SIZE, next_page_params
 from source_freshdesk.state import (
     EPOCH,
@@ -17,7 +18,6 @@ from source_freshdesk.state import (
     format_datetime,
     parse_datetime,
 )
-from source_freshdesk.stats import StreamStats
 from source_freshdesk.streams.base import (
     FreshdeskContext,
     IncrementalStream,

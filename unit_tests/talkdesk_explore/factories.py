@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from connector_common.stats import StreamStats
 from source_talkdesk_explore.api_client import ExploreClient, RetryPolicy
 from source_talkdesk_explore.auth import TokenProvider
 from source_talkdesk_explore.config import TalkdeskConfig, parse_config
 from source_talkdesk_explore.report_jobs import JobTiming, ReportJob
-from source_talkdesk_explore.stats import StreamStats
 from source_talkdesk_explore.windows import Window
 
 TOKEN_URL = "https://acme.talkdeskid.com/oauth/token"

@@ -8,8 +8,8 @@ import requests_mock
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_common.stats import StreamStats
 from source_talkdesk_explore.auth import TokenProvider
-from source_talkdesk_explore.stats import StreamStats
 
 from .factories import (
     CLIENT_ID,

@@ -8,8 +8,8 @@ import requests_mock
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_common.stats import StreamStats
 from source_talkdesk_explore.report_jobs import FinishedJob, JobTiming, Phase, download_entries
-from source_talkdesk_explore.stats import StreamStats
 
 from .factories import (
     STORAGE_URL,

@@ -4,10 +4,10 @@ import threading
 
 import pytest
 
+from connector_common.stats import StreamStats
 from source_talkdesk_explore.report_jobs import FinishedJob
 from source_talkdesk_explore.scheduler import JobScheduler, JobTicket, TicketCancelledError
 from source_talkdesk_explore.sleeper import Sleeper
-from source_talkdesk_explore.stats import StreamStats
 
 from .factories import window
 

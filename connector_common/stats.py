@@ -5,42 +5,46 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from airbyte_cdk.sources.streams.http.error_handlers import ResponseAction
-
-_RETRIED = (ResponseAction.RETRY, ResponseAction.RATE_LIMITED)
-
 
 @dataclass
 class StreamStats:
-    """Thread-safe: requests of one stream may later run on several worker threads."""
+    """Thread-safe: a stream's requests may run on several worker threads."""
 
     name: str
+    records: int = 0
     requests: int = 0
     pages: int = 0
-    records: int = 0  # emitted, counted by the single thread that hands records to the CDK
     retries: int = 0
     rate_limit_waits: int = 0
+    jobs: int = 0
     skipped_children: int = 0
     skipped: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def count_attempt(self, action: ResponseAction) -> None:
+    def _add(self, counter: str) -> None:
         with self._lock:
-            self.requests += 1
-            if action in _RETRIED:
-                self.retries += 1
+            setattr(self, counter, getattr(self, counter) + 1)
 
-    def count_rate_limit_wait(self) -> None:
-        with self._lock:
-            self.rate_limit_waits += 1
+    def count_record(self) -> None:
+        self._add("records")
+
+    def count_request(self) -> None:
+        self._add("requests")
 
     def count_page(self) -> None:
-        with self._lock:
-            self.pages += 1
+        self._add("pages")
+
+    def count_retry(self) -> None:
+        self._add("retries")
+
+    def count_rate_limit_wait(self) -> None:
+        self._add("rate_limit_waits")
+
+    def count_job(self) -> None:
+        self._add("jobs")
 
     def count_skipped_child(self) -> None:
-        with self._lock:
-            self.skipped_children += 1
+        self._add("skipped_children")
 
     def mark_skipped(self, reason: str) -> None:
         with self._lock:
@@ -51,5 +55,6 @@ class StreamStats:
             return (
                 f"Sync summary: stream={self.name} records={self.records} requests={self.requests} "
                 f"pages={self.pages} retries={self.retries} rate_limit_waits={self.rate_limit_waits} "
-                f"skipped_children={self.skipped_children} skipped={self.skipped or '-'}"
+                f"jobs={self.jobs} skipped_children={self.skipped_children} "
+                f"skipped={self.skipped or '-'}"
             )
