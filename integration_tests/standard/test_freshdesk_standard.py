@@ -24,6 +24,7 @@ from .sandbox_accounts import (
     small_freshdesk_account,
 )
 from .sandbox_binding import bind_to_sandbox, rewrite_addresses
+from .summary_lines import SUMMARY_FIELDS, summary_lines
 
 CONNECTOR_ROOT = FRESHDESK_ROOT
 
@@ -140,3 +141,20 @@ class TestFreshdeskIncremental:
         assert changed_id in _ids(second)
         assert set(_ids(second)) <= {changed_id} | boundary
         assert _final_state(second)["updated_at"] > cursor
+
+
+def test_every_stream_logs_one_summary_line_with_its_counters() -> None:
+    with FreshdeskSandbox(small_freshdesk_account()) as sandbox:
+        config = _sandbox_config(sandbox)
+        names = [stream.name for stream in SourceFreshdesk().streams(config)]
+        builder = CatalogBuilder()
+        for name in names:
+            builder = builder.with_stream(name, SyncMode.full_refresh)
+        output = read(SourceFreshdesk(), config, builder.build())
+
+        lines = summary_lines(output)
+        assert sorted(lines) == sorted(names)
+        for stream, found in lines.items():
+            assert len(found) == 1, stream
+            assert set(SUMMARY_FIELDS) <= set(found[0]), stream
+            assert int(found[0]["records"]) == len(sandbox.records(stream)), stream

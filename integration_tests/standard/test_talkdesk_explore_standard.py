@@ -30,6 +30,7 @@ from .sandbox_accounts import (
     talkdesk_live_addresses,
 )
 from .sandbox_binding import bind_to_sandbox
+from .summary_lines import SUMMARY_FIELDS, summary_lines
 
 CONNECTOR_ROOT = TALKDESK_ROOT
 
@@ -150,3 +151,18 @@ class TestTalkdeskExploreIncremental:
             new_rows = sandbox.rows(report_type, _instant(old_cursor), _instant(new_cursor))
             assert len(second_keys[report_type]) == len(new_rows) > 0, report_type
             assert not set(second_keys[report_type]) & set(first_keys[report_type]), report_type
+
+
+def test_every_stream_logs_one_summary_line_with_its_counters() -> None:
+    with TalkdeskSandbox(recent_talkdesk_account()) as sandbox:
+        output = _read(sandbox)
+
+        lines = summary_lines(output)
+        states = _final_states(output)
+        assert sorted(lines) == sorted(REPORT_TYPES)
+        for stream, found in lines.items():
+            assert len(found) == 1, stream
+            assert {*SUMMARY_FIELDS, "jobs"} <= set(found[0]), stream
+            (cursor,) = states[stream].values()
+            rows = sandbox.rows(stream, sandbox.history_start, _instant(cursor))
+            assert int(found[0]["records"]) == len(rows), stream
