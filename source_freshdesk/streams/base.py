@@ -30,7 +30,12 @@ from source_freshdesk.http_errors import (
 )
 from source_freshdesk.pagination import PAGE_SIZE, next_page_params
 from source_freshdesk.rate_limit import FreshdeskAPIBudget
-from source_freshdesk.state import CursorTracker, format_datetime, parse_datetime
+from source_freshdesk.state import (
+    CursorTracker,
+    cursor_from_state,
+    format_datetime,
+    parse_datetime,
+)
 
 Record = Mapping[str, Any]
 # (connect, read) seconds: a hung connection is retried instead of stalling the sync forever.
@@ -225,13 +230,18 @@ class IncrementalStream(FreshdeskStream, CheckpointMixin):
         super().__init__(context, stats)
 
     @property
+    def state_key(self) -> str:
+        """The key the cursor is saved under: the cursor field, unless a stream says otherwise."""
+        return self.cursor_field
+
+    @property
     def state(self) -> MutableMapping[str, Any]:
         value = self._tracker.value
-        return {self.cursor_field: format_datetime(value)} if value else {}
+        return {self.state_key: format_datetime(value)} if value else {}
 
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
-        committed = parse_datetime((value or {}).get(self.cursor_field))
+        committed = cursor_from_state(value, self.state_key)
         self._tracker = CursorTracker(self.sorted_by_cursor, committed=committed)
 
     def read_records(

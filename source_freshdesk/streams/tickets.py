@@ -65,7 +65,10 @@ class Tickets(IncrementalStream):
             if tracker.value is None:
                 continue
             value = {self.cursor_field: format_datetime(tracker.value)}
-            state.update(value) if view == DEFAULT_VIEW else state.update({view: value})
+            if view == DEFAULT_VIEW:
+                state.update(value)
+            else:
+                state[view] = value
         return state
 
     @state.setter
@@ -205,21 +208,12 @@ class Conversations(IncrementalStream):
     endpoint = "tickets/{ticket_id}/conversations"
     sorted_by_cursor = True
     gone_statuses = frozenset({403, 404})
-    state_key = "ticket_updated_at"
+    state_key = "ticket_updated_at"  # the parent's cursor, see above
 
     def __init__(self, context: FreshdeskContext) -> None:
         super().__init__(context)
         # Only ids and cursors are needed from the parent: no includes, so 1 credit per page.
         self.tickets = Tickets(context, stats=self.stats, includes=())
-
-    @property
-    def state(self) -> MutableMapping[str, Any]:
-        value = self._tracker.value
-        return {self.state_key: format_datetime(value)} if value else {}
-
-    @state.setter
-    def state(self, value: MutableMapping[str, Any]) -> None:
-        self._tracker = CursorTracker(True, committed=cursor_from_state(value, self.state_key))
 
     def stream_slices(
         self, sync_mode: SyncMode = SyncMode.full_refresh, **_: Any
