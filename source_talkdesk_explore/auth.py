@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import requests
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
+from requests.auth import AuthBase
 
 from connector_common.stats import StreamStats
 
@@ -130,6 +131,27 @@ class TokenProvider:
                 stats.count_retry()
             self._sleep(float(attempt))
         raise AssertionError("unreachable")
+
+
+class TokenAuth(AuthBase):
+    """The bearer header for one stream's requests, from the token provider every stream shares.
+
+    Renewal ahead of expiry stays in TokenProvider; token calls count in this stream's summary.
+    """
+
+    def __init__(self, tokens: TokenProvider, stats: StreamStats) -> None:
+        self._tokens = tokens
+        self._stats = stats
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._tokens.token(self._stats)}"
+        return request
+
+    def refresh_and_set_access_token(self) -> None:
+        """The CDK's hook for REFRESH_TOKEN_THEN_RETRY after a 401. The error handler already
+        dropped the rejected token, so this fetches its successor now: a token host that rejects
+        the credentials then fails the request with its own config error."""
+        self._tokens.token(self._stats)
 
 
 def _lifetime_seconds(expires_in: object) -> float:

@@ -7,7 +7,8 @@
       +-- attempts left --- RECREATE --- no attempts left --> FAILED (names report and window)
 
 The job's own timeout, not the CDK's retry budget, decides when a slow report is abandoned
-(0.1.0 gave up after ~2.5 minutes of retries).
+(0.1.0 gave up after ~2.5 minutes of retries). Every API request goes through the stream's CDK
+HttpClient (`ReportApi`), which renews tokens, retries transient failures and waits out 429s.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urljoin
 
 import requests
@@ -27,8 +28,6 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from connector_common.hosts import is_secure_url
 from connector_common.stats import StreamStats
 
-from .api_client import ExploreClient
-from .datetimes import format_utc
 from .errors import config_error, transient_error
 from .report_file import ReportFile, ReportFormatError, ReportTruncatedError
 from .windows import Window
@@ -63,6 +62,25 @@ class FinishedJob:
     attempts: int
 
 
+class ReportApi(Protocol):
+    """What a job needs from its stream."""
+
+    def url(self, path: str) -> str:
+        """The absolute API URL of `path`."""
+
+    def create_job(self, window: Window) -> requests.Response:
+        """POST the report's job for `window` (any answer but 401/429/5xx comes back)."""
+
+    def send(self, method: str, url: str) -> requests.Response:
+        """An authenticated API request (any answer but 401/429/5xx comes back)."""
+
+    def download(self, url: str) -> requests.Response:
+        """GET a signed storage URL, streamed, without credentials."""
+
+    def sleep(self, seconds: float) -> None:
+        """The sync's interruptible sleep."""
+
+
 class Phase(Enum):
     CREATE = "create"
     POLL = "poll"
@@ -75,21 +93,19 @@ class ReportJob:
 
     def __init__(
         self,
-        client: ExploreClient,
+        api: ReportApi,
         report_type: str,
         window: Window,
         *,
-        timezone: str,
         stats: StreamStats,
         job_timeout_s: float,
         max_attempts: int,
         timing: JobTiming | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.client = client
+        self.api = api
         self.report_type = report_type
         self.window = window
-        self.timezone = timezone
         self.stats = stats
         self.job_timeout_s = job_timeout_s
         self.max_attempts = max_attempts
@@ -125,20 +141,8 @@ class ReportJob:
 
     def _create(self) -> None:
         self.attempts += 1
-        body = {
-            "format": "json",
-            "timezone": self.timezone,
-            "timespan": {"from": format_utc(self.window.start), "to": format_utc(self.window.end)},
-        }
-        # The quota wait is bounded by the job timeout too: a full quota for that long is an outage.
-        response = self.client.send(
-            "POST",
-            self.client.url(f"data/reports/{self.report_type}/jobs"),
-            self.stats,
-            json=body,
-            rate_limit_deadline=self.clock() + self.job_timeout_s,
-        )
-        with response:
+        # The HttpClient waits out a full quota up to the job timeout: longer is an outage.
+        with self.api.create_job(self.window) as response:
             if response.status_code in (200, 201, 202):
                 job = _job_body(response)
                 job_id = job.get("id")
@@ -176,11 +180,10 @@ class ReportJob:
                 f"{self.job_timeout_s / 60:g} minutes (last status '{self.last_status}'). "
                 "Raise job_timeout_minutes or use a smaller window_in_days."
             )
-        self.client.sleep(min(self._poll_wait, max(0.0, self._deadline - self.clock())))
+        self.api.sleep(min(self._poll_wait, max(0.0, self._deadline - self.clock())))
         self._poll_wait = min(self._poll_wait * self.timing.poll_factor, self.timing.poll_cap_s)
-        url = self.client.url(f"data/reports/{self.report_type}/jobs/{self.job_id}")
-        response = self.client.send("GET", url, self.stats, rate_limit_deadline=self._deadline)
-        with response:
+        url = self.api.url(f"data/reports/{self.report_type}/jobs/{self.job_id}")
+        with self.api.send("GET", url) as response:
             if response.status_code in REDIRECT_CODES:
                 location = response.headers.get("Location")
                 if not location:
@@ -210,7 +213,7 @@ class ReportJob:
         self.last_status = status
         if status == "done":
             # Some deployments answer 200 + done instead of redirecting: the file path is fixed.
-            self.files_url = self.client.url(f"data/reports/{self.report_type}/files/{self.job_id}")
+            self.files_url = self.api.url(f"data/reports/{self.report_type}/files/{self.job_id}")
             self.phase = Phase.DONE
         elif status in FAILED_STATUSES:
             self.phase = Phase.RECREATE
@@ -239,7 +242,7 @@ class ReportJob:
 
 
 def download_entries(
-    client: ExploreClient,
+    api: ReportApi,
     job: FinishedJob,
     stats: StreamStats,
     timing: JobTiming | None = None,
@@ -254,12 +257,12 @@ def download_entries(
     yielded = 0
     problems: list[str] = []
     while len(problems) < timing.max_download_attempts:
-        signed_url = _signed_url(client, job, stats, label)
+        signed_url = _signed_url(api, job, label)
         if signed_url is None:
             problems.append("file not ready")
-            client.sleep(timing.file_not_ready_wait_s)
+            api.sleep(timing.file_not_ready_wait_s)
             continue
-        response = client.get_storage(signed_url, stats)
+        response = api.download(signed_url)
         try:
             if response.status_code != 200:
                 # Typically 403 from S3 once the signature expired: ask files/{id} again.
@@ -270,7 +273,7 @@ def download_entries(
                     response.status_code,
                 )
                 stats.count_retry()
-                client.sleep(timing.download_retry_wait_s * len(problems))
+                api.sleep(timing.download_retry_wait_s * len(problems))
                 continue
             stats.count_page()
             report = ReportFile(response.iter_content(DOWNLOAD_CHUNK_BYTES))
@@ -291,7 +294,7 @@ def download_entries(
             problems.append(f"download interrupted ({type(error).__name__})")
             logger.warning("%s: download interrupted; downloading it again.", label)
             stats.count_retry()
-            client.sleep(timing.download_retry_wait_s * len(problems))
+            api.sleep(timing.download_retry_wait_s * len(problems))
         except ReportFormatError as error:
             raise _system_error(f"Talkdesk {label}: {error}.") from None
         finally:
@@ -301,12 +304,9 @@ def download_entries(
     )
 
 
-def _signed_url(
-    client: ExploreClient, job: FinishedJob, stats: StreamStats, label: str
-) -> str | None:
+def _signed_url(api: ReportApi, job: FinishedJob, label: str) -> str | None:
     """Follow `files/{id}` one hop, with the bearer token, to the signed storage URL."""
-    response = client.send("GET", job.files_url, stats)
-    with response:
+    with api.send("GET", job.files_url) as response:
         if response.status_code in REDIRECT_CODES and response.headers.get("Location"):
             signed_url = urljoin(job.files_url, response.headers["Location"])
             if not is_secure_url(signed_url):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from connector_common.stats import StreamStats
 
-from .report_jobs import FinishedJob
+from .report_jobs import FinishedJob, ReportApi
 from .sleeper import Sleeper, SyncCancelledError
 from .windows import Window
 
@@ -35,6 +35,8 @@ class JobTicket:
     report_type: str
     window: Window
     stats: StreamStats
+    # The stream whose HttpClient sends the job's requests.
+    api: ReportApi | None = None
     _done: threading.Event = field(default_factory=threading.Event, repr=False)
     _result: FinishedJob | None = field(default=None, repr=False)
     _error: BaseException | None = field(default=None, repr=False)

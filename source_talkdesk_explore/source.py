@@ -21,12 +21,12 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from connector_common.stats import StreamStats
 
-from .api_client import ExploreClient, RetryPolicy
 from .auth import REQUIRED_SCOPES, TokenProvider
 from .config import parse_config
 from .errors import config_error
+from .http_errors import RetryPolicy
 from .state import per_stream_state_messages
-from .streams import STREAM_CLASSES, ExploreReportStream
+from .streams import STREAM_CLASSES, Calls, ExploreReportStream
 from .sync_context import SyncContext
 
 # A job id that cannot exist: asking for it proves host, region and read scope without creating
@@ -60,10 +60,11 @@ class SourceTalkdeskExplore(AbstractSource):
                 )
         # check must answer within seconds: few retries, no long 429 waits.
         policy = RetryPolicy(transient_attempts=2, rate_limit_max_wait_s=30)
-        client = ExploreClient(cfg.api_url, tokens, policy=policy)
-        url = client.url(f"data/reports/calls/jobs/{_PROBE_JOB_ID}")
+        context = SyncContext(cfg, tokens=tokens, policy=policy)
+        probe = Calls(context)
         try:
-            response = client.send("GET", url, stats)
+            with probe.send("GET", probe.url(f"data/reports/calls/jobs/{_PROBE_JOB_ID}")) as answer:
+                status = answer.status_code
         except AirbyteTracedException as error:
             if error.failure_type == FailureType.config_error:
                 raise
@@ -71,8 +72,8 @@ class SourceTalkdeskExplore(AbstractSource):
             raise config_error(
                 f"The Explore API at {cfg.api_url} is not usable: {error.message}"
             ) from None
-        with response:
-            status = response.status_code
+        finally:
+            context.close()
         if status == 403:
             raise config_error(
                 f"The Explore API at {cfg.api_url} refused the token (HTTP 403): the API client "

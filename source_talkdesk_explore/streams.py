@@ -1,8 +1,9 @@
 """One stream per Explore report. Each class reads like a table: report, key, cursor.
 
-Streams are plain CDK `Stream`s rather than `HttpStream`s: a window is not one request but a
-job lifecycle (create, poll, redirect, signed download) run ahead on scheduler threads, and the
-HttpStream request/retry pipeline is exactly what made 0.1.0 abandon slow reports.
+The HttpStream pieces describe the report's job endpoint (POST `data/reports/{report}/jobs` with the
+window as body). A window is not one request but a job lifecycle (create, poll, redirect, signed
+download) that `report_jobs` runs ahead on scheduler threads; every API request of it goes through
+this stream's CDK HttpClient and error handler.
 """
 
 from __future__ import annotations
@@ -11,13 +12,19 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from datetime import datetime
 from typing import Any, ClassVar
 
+import requests
 from airbyte_cdk.models import SyncMode
-from airbyte_cdk.sources.streams import CheckpointMixin, Stream
+from airbyte_cdk.sources.streams import CheckpointMixin
+from airbyte_cdk.sources.streams.http import HttpStream
+from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
 from airbyte_cdk.sources.types import StreamSlice
 
 from connector_common.stats import StreamStats
 
+from .api_client import REQUEST_TIMEOUT_S, ExploreHttpClient
+from .auth import TokenAuth
 from .datetimes import format_utc
+from .http_errors import ExploreBackoff, ExploreErrorHandler
 from .report_jobs import download_entries
 from .scheduler import JobTicket
 from .state import later_state, read_watermark, sync_start
@@ -25,7 +32,7 @@ from .sync_context import SyncContext
 from .windows import Window, plan_windows
 
 
-class ExploreReportStream(Stream, CheckpointMixin):
+class ExploreReportStream(HttpStream, CheckpointMixin):
     """Emits a report window by window; state moves only past windows fully emitted."""
 
     report_type: ClassVar[str]
@@ -34,11 +41,36 @@ class ExploreReportStream(Stream, CheckpointMixin):
     legacy_state_keys: ClassVar[tuple[str, ...]] = ()
     # Checkpoint only at window ends, never mid-window (the CDK counts records otherwise).
     state_checkpoint_interval = None
+    http_method = "POST"
 
     def __init__(self, context: SyncContext) -> None:
+        # Set before HttpStream.__init__, which builds the error handler straight away.
         self._context = context
         self._state: MutableMapping[str, Any] = {}
         self.stats = StreamStats(self.name)
+        self._authenticator = TokenAuth(context.tokens, self.stats)
+        self._error_handler = ExploreErrorHandler(
+            self.logger,
+            self.stats,
+            context.tokens,
+            context.policy,
+            context.reachability,
+            context.config.api_url,
+        )
+        self._backoff = ExploreBackoff(context.policy)
+        super().__init__(authenticator=self._authenticator)
+        self._http_client = ExploreHttpClient(
+            self.name,
+            self.logger,
+            error_handler=self._error_handler,
+            backoff_strategy=self._backoff,
+            authenticator=self._authenticator,
+            stats=self.stats,
+            reachability=context.reachability,
+            api_url=context.config.api_url,
+            sleep=context.sleep,
+            clock=context.clock,
+        )
 
     @property
     def name(self) -> str:
@@ -51,6 +83,76 @@ class ExploreReportStream(Stream, CheckpointMixin):
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
         self._state = dict(value or {})
+
+    # -- the report endpoint -------------------------------------------------------------------
+
+    @property
+    def url_base(self) -> str:
+        return f"{self._context.config.api_url}/"
+
+    def path(self, **_: Any) -> str:
+        return f"data/reports/{self.report_type}/jobs"
+
+    def request_headers(self, **_: Any) -> Mapping[str, Any]:
+        return {"Accept": "application/json"}
+
+    def request_body_json(
+        self, stream_slice: Mapping[str, Any] | None = None, **_: Any
+    ) -> Mapping[str, Any]:
+        """The job for one window: a UTC timespan, the report's timezone, JSON rows."""
+        cursor_slice = getattr(stream_slice, "cursor_slice", stream_slice) or {}
+        return {
+            "format": "json",
+            "timezone": self._context.config.timezone,
+            "timespan": {"from": cursor_slice["from"], "to": cursor_slice["to"]},
+        }
+
+    def request_kwargs(self, **_: Any) -> Mapping[str, Any]:
+        # Redirects are the job state machine's to read (a finished job answers 300/302/303).
+        return {"allow_redirects": False, "timeout": REQUEST_TIMEOUT_S}
+
+    def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
+        return None  # one job per window; its file is downloaded whole
+
+    def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
+        return []  # the endpoint answers with a job; records come from its file (read_records)
+
+    def get_error_handler(self) -> ErrorHandler:
+        return self._error_handler
+
+    def get_backoff_strategy(self) -> BackoffStrategy:
+        return self._backoff
+
+    # -- requests of the job state machine (report_jobs.ReportApi) -----------------------------
+
+    def url(self, path: str) -> str:
+        return self._join_url(self.url_base, path)
+
+    def create_job(self, window: Window) -> requests.Response:
+        stream_slice = window_slice(window)
+        return self.send(
+            self.http_method,
+            self.url(self.path(stream_slice=stream_slice)),
+            json=self.request_body_json(stream_slice=stream_slice),
+        )
+
+    def send(
+        self, method: str, url: str, json: Mapping[str, Any] | None = None
+    ) -> requests.Response:
+        _, response = self._http_client.send_request(
+            http_method=method,
+            url=url,
+            request_kwargs=self.request_kwargs(),
+            headers=self.request_headers(),
+            json=json,
+        )
+        return response
+
+    def download(self, url: str) -> requests.Response:
+        return self._context.storage.get(url, self.stats)
+
+    def sleep(self, seconds: float) -> None:
+        self._context.sleep(seconds)
 
     # -- planning ------------------------------------------------------------------------------
 
@@ -73,7 +175,10 @@ class ExploreReportStream(Stream, CheckpointMixin):
         windows = self.plan(sync_mode, stream_state, self._context.now)
         if not windows:
             self.stats.mark_skipped("up_to_date")
-        tickets = [JobTicket(self.name, self.report_type, window, self.stats) for window in windows]
+        tickets = [
+            JobTicket(self.name, self.report_type, window, self.stats, api=self)
+            for window in windows
+        ]
         self._context.scheduler.submit(self.name, tickets)
 
     # -- CDK hooks -----------------------------------------------------------------------------
@@ -106,13 +211,7 @@ class ExploreReportStream(Stream, CheckpointMixin):
     ) -> Iterable[StreamSlice]:
         self.prepare(sync_mode, stream_state if stream_state is not None else self.state)
         for ticket in self._context.scheduler.tickets(self.name) or []:
-            yield StreamSlice(
-                partition={},
-                cursor_slice={
-                    "from": format_utc(ticket.window.start),
-                    "to": format_utc(ticket.window.end),
-                },
-            )
+            yield window_slice(ticket.window)
 
     def read_records(
         self,
@@ -123,7 +222,7 @@ class ExploreReportStream(Stream, CheckpointMixin):
     ) -> Iterator[Mapping[str, Any]]:
         ticket = self._ticket_for(stream_slice)
         job = ticket.wait()
-        for entry in download_entries(self._context.client, job, self.stats, self._context.timing):
+        for entry in download_entries(self, job, self.stats, self._context.timing):
             self.stats.count_record()
             yield self.shape(entry)
         self._state = later_state(
@@ -140,6 +239,13 @@ class ExploreReportStream(Stream, CheckpointMixin):
             if format_utc(ticket.window.start) == cursor_slice.get("from"):
                 return ticket
         raise KeyError(f"{self.name}: no job planned for slice {cursor_slice}")
+
+
+def window_slice(window: Window) -> StreamSlice:
+    """A window as the CDK slice the stream reads and the job body it creates."""
+    return StreamSlice(
+        partition={}, cursor_slice={"from": format_utc(window.start), "to": format_utc(window.end)}
+    )
 
 
 class Calls(ExploreReportStream):

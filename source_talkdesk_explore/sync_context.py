@@ -1,13 +1,17 @@
-"""Everything the streams of one sync share: config, token, HTTP client, job scheduler, clock."""
+"""Everything the streams of one sync share: config, token, retry policy, storage downloads, job
+scheduler, clock."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime
 
-from .api_client import ExploreClient
+from .api_client import StorageClient
 from .auth import TokenProvider
 from .config import TalkdeskConfig
 from .datetimes import utc_now
+from .http_errors import ApiReachability, RetryPolicy
 from .report_jobs import FinishedJob, JobTiming, ReportJob
 from .scheduler import JobScheduler, JobTicket
 from .sleeper import Sleeper
@@ -21,28 +25,40 @@ class SyncContext:
         now: datetime | None = None,
         timing: JobTiming | None = None,
         tokens: TokenProvider | None = None,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         # One "now" per sync so every stream plans against the same horizon.
         self.now = now or utc_now()
         self.timing = timing or JobTiming()
         self.sleeper = Sleeper()
-        self.tokens = tokens or TokenProvider(
-            config.token_url, config.client_id, config.client_secret, sleep=self.sleeper
+        # Every wait of the sync goes through the Sleeper, so shutting down wakes the workers.
+        self.sleep: Callable[[float], None] = sleep or self.sleeper
+        self.clock = clock
+        # A quota that stays full for a whole job timeout is an outage, not a wait.
+        self.policy = policy or RetryPolicy(
+            rate_limit_max_wait_s=config.job_timeout.total_seconds()
         )
-        self.client = ExploreClient(config.api_url, self.tokens, sleep=self.sleeper)
+        self.tokens = tokens or TokenProvider(
+            config.token_url, config.client_id, config.client_secret, sleep=self.sleep
+        )
+        self.reachability = ApiReachability()
+        self.storage = StorageClient(self.policy, self.sleep)
         self.scheduler = JobScheduler(self._run_job, config.max_concurrent_jobs, self.sleeper)
 
     def _run_job(self, ticket: JobTicket) -> FinishedJob:
+        assert ticket.api is not None, "tickets are submitted by their stream"
         return ReportJob(
-            self.client,
+            ticket.api,
             ticket.report_type,
             ticket.window,
-            timezone=self.config.timezone,
             stats=ticket.stats,
             job_timeout_s=self.config.job_timeout.total_seconds(),
             max_attempts=self.config.max_job_attempts,
             timing=self.timing,
+            clock=self.clock,
         ).run()
 
     def close(self) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from connector_common.stats import StreamStats
-from source_talkdesk_explore.api_client import ExploreClient, RetryPolicy
 from source_talkdesk_explore.auth import TokenProvider
 from source_talkdesk_explore.config import TalkdeskConfig, parse_config
+from source_talkdesk_explore.http_errors import RetryPolicy
 from source_talkdesk_explore.report_jobs import JobTiming, ReportJob
+from source_talkdesk_explore.streams import Calls
+from source_talkdesk_explore.sync_context import SyncContext
 from source_talkdesk_explore.windows import Window
 
 TOKEN_URL = "https://acme.talkdeskid.com/oauth/token"
@@ -89,22 +90,26 @@ class FakeClock:
         self.now += seconds
 
 
-def client(clock: FakeClock, **policy: Any) -> ExploreClient:
+def api_stream(clock: FakeClock, **policy: Any) -> Calls:
+    """The calls stream, whose HttpClient sends the API requests, on a fake clock."""
     tokens = TokenProvider(TOKEN_URL, CLIENT_ID, CLIENT_SECRET, clock=clock, sleep=clock.sleep)
-    return ExploreClient(
-        API_URL, tokens, sleep=clock.sleep, policy=RetryPolicy(**policy), clock=clock
+    context = SyncContext(
+        config(), tokens=tokens, policy=RetryPolicy(**policy), sleep=clock.sleep, clock=clock
     )
+    return Calls(context)
 
 
 def report_job(
     clock: FakeClock, *, max_attempts: int = 3, job_timeout_s: float = 600, **policy: Any
 ) -> ReportJob:
+    # A sync bounds 429 waits by the job timeout.
+    policy.setdefault("rate_limit_max_wait_s", job_timeout_s)
+    api = api_stream(clock, **policy)
     return ReportJob(
-        client(clock, **policy),
+        api,
         "calls",
         window(),
-        timezone="UTC",
-        stats=StreamStats("calls"),
+        stats=api.stats,
         job_timeout_s=job_timeout_s,
         max_attempts=max_attempts,
         timing=JobTiming(poll_initial_s=1.0, poll_factor=2.0, poll_cap_s=4.0),

@@ -8,7 +8,6 @@ import requests_mock
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from connector_common.stats import StreamStats
 from source_talkdesk_explore.auth import TokenProvider
 
 from .factories import (
@@ -16,7 +15,7 @@ from .factories import (
     CLIENT_SECRET,
     TOKEN_URL,
     FakeClock,
-    client,
+    api_stream,
     job_url,
     token_body,
 )
@@ -76,27 +75,37 @@ def test_invalidate_only_drops_the_token_that_was_rejected() -> None:
 @pytest.mark.parametrize("method", ["POST", "GET"])
 def test_api_401_renews_the_token_once_and_replays_the_request(method: str) -> None:
     clock = FakeClock()
-    api = client(clock)
-    stats = StreamStats("calls")
+    api = api_stream(clock)
+    stats = api.stats
+    # Recorded as each attempt arrives: the CDK replays the same request object with a new header.
+    sent: list[str | None] = []
     with requests_mock.Mocker() as mock:
         mock.post(TOKEN_URL, [{"json": token_body("old")}, {"json": token_body("new")}])
         mock.register_uri(
-            method, job_url(), [{"status_code": 401}, {"status_code": 200, "json": {}}]
+            method, job_url(), [{"json": answer(sent, 401)}, {"json": answer(sent, 200)}]
         )
-        response = api.send(method, job_url(), stats)
-        sent = [r.headers.get("Authorization") for r in mock.request_history if r.url == job_url()]
+        response = api.send(method, job_url())
     assert response.status_code == 200
     assert sent == ["Bearer old", "Bearer new"]
     assert stats.retries == 1 and stats.requests == 4  # 2 token calls + 2 API calls
 
 
+def answer(sent: list[str | None], status: int):
+    def respond(request, context) -> dict:
+        sent.append(request.headers.get("Authorization"))
+        context.status_code = status
+        return {}
+
+    return respond
+
+
 def test_a_second_401_with_a_fresh_token_points_at_the_region() -> None:
-    api = client(FakeClock())
+    api = api_stream(FakeClock())
     with requests_mock.Mocker() as mock:
         mock.post(TOKEN_URL, json=token_body())
         mock.get(job_url(), status_code=401)
         with pytest.raises(AirbyteTracedException) as caught:
-            api.send("GET", job_url(), StreamStats("calls"))
+            api.send("GET", job_url())
     assert caught.value.failure_type == FailureType.config_error
     assert "region" in (caught.value.message or "")
 
@@ -150,29 +159,29 @@ def test_granted_scopes_come_from_the_token_response_and_may_be_absent() -> None
 
 def test_429_on_a_read_request_is_waited_out_but_not_forever() -> None:
     clock = FakeClock()
-    api = client(clock, rate_limit_max_wait_s=100)
+    api = api_stream(clock, rate_limit_max_wait_s=100)
     with requests_mock.Mocker() as mock:
         mock.post(TOKEN_URL, json=token_body())
         mock.get(job_url(), status_code=429, headers={"Retry-After": "30"})
         with pytest.raises(AirbyteTracedException) as caught:
-            api.send("GET", job_url(), StreamStats("calls"))
+            api.send("GET", job_url())
     assert clock.sleeps == [30.0, 30.0, 30.0]
     assert caught.value.failure_type == FailureType.transient_error
 
 
 def test_an_api_host_that_never_answered_is_a_config_error_naming_the_region() -> None:
-    api = client(FakeClock(), transient_attempts=3)
+    api = api_stream(FakeClock(), transient_attempts=3)
     with requests_mock.Mocker() as mock:
         mock.post(TOKEN_URL, json=token_body())
         mock.get(job_url(), exc=requests.ConnectionError("Name or service not known"))
         with pytest.raises(AirbyteTracedException) as caught:
-            api.send("GET", job_url(), StreamStats("calls"))
+            api.send("GET", job_url())
     assert caught.value.failure_type == FailureType.config_error
     assert "region" in (caught.value.message or "")
 
 
 def test_connection_failures_after_the_host_answered_are_transient() -> None:
-    api = client(FakeClock(), transient_attempts=2)
+    api = api_stream(FakeClock(), transient_attempts=2)
     with requests_mock.Mocker() as mock:
         mock.post(TOKEN_URL, json=token_body())
         mock.get(
@@ -183,7 +192,7 @@ def test_connection_failures_after_the_host_answered_are_transient() -> None:
                 {"exc": requests.ConnectionError("reset")},
             ],
         )
-        api.send("GET", job_url(), StreamStats("calls"))
+        api.send("GET", job_url())
         with pytest.raises(AirbyteTracedException) as caught:
-            api.send("GET", job_url(), StreamStats("calls"))
+            api.send("GET", job_url())
     assert caught.value.failure_type == FailureType.transient_error

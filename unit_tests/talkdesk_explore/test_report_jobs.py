@@ -15,7 +15,7 @@ from .factories import (
     STORAGE_URL,
     TOKEN_URL,
     FakeClock,
-    client,
+    api_stream,
     files_url,
     job_body,
     job_url,
@@ -224,7 +224,7 @@ def download(mock, clock: FakeClock | None = None, stats: StreamStats | None = N
     timing = JobTiming(file_not_ready_wait_s=1.0)
     return list(
         download_entries(
-            client(clock or FakeClock()), finished(), stats or StreamStats("calls"), timing
+            api_stream(clock or FakeClock()), finished(), stats or StreamStats("calls"), timing
         )
     )
 
