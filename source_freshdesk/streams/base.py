@@ -226,7 +226,7 @@ class IncrementalStream(FreshdeskStream, CheckpointMixin):
     uses_lookback = False
 
     def __init__(self, context: FreshdeskContext, stats: StreamStats | None = None) -> None:
-        self._tracker = CursorTracker(sorted_by_cursor=self.sorted_by_cursor)
+        self.state = {}  # the setter builds the cursor trackers; the CDK sets saved state later
         super().__init__(context, stats)
 
     @property

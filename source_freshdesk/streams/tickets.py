@@ -53,7 +53,6 @@ class Tickets(IncrementalStream):
     ) -> None:
         if includes is not None:
             self.includes = includes
-        self._views = {view: CursorTracker(sorted_by_cursor=True) for view in TICKET_VIEWS}
         super().__init__(context, stats)
 
     # State: {"updated_at": ..., "deleted": {"updated_at": ...}, "spam": {"updated_at": ...}}. The
