@@ -14,31 +14,29 @@ from typing import Any
 
 import requests
 from airbyte_cdk.sources.streams.http import HttpClient
-from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
-from airbyte_cdk.sources.streams.http.exceptions import BaseBackoffException
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-from requests.auth import AuthBase
 
 from connector_common.stats import StreamStats
 
+from .auth import TokenAuth, TokenProvider
 from .errors import config_error, transient_error
-from .http_errors import ApiReachability, ExploreErrorHandler, RetryPolicy, url_path
+from .http_errors import ApiReachability, ExploreErrorHandler, RetryPolicy, Verdict, url_path
 
 logger = logging.getLogger("airbyte")
 
 REQUEST_TIMEOUT_S = (10, 120)
-# The account's job quota is named when a create call keeps getting 429s.
-_QUOTA_HINT = " The account's 15-job report quota stayed full, possibly by other tools."
 
 
-class ExploreHttpClient(HttpClient):
-    """The CDK HttpClient, waiting between retries on the sync's clock and interruptible sleep.
+class ExploreClient:
+    """Every Explore API request of one stream, each attempt sent by a CDK HttpClient.
 
-    The error handler and backoff strategy decide as in any CDK stream; only the retry loop
-    differs: the CDK's sleeps cannot be interrupted, so a sync that ends while a worker waits out
-    an hour-long quota 429 would hang. Here the waits go through the sync's Sleeper, 429s are
-    waited out until `max_time` (the job timeout), not a retry count, and transient failures are
-    retried `max_retries` times.
+    The HttpClient prepares, authenticates and sends one attempt, and the error handler judges
+    it; the retries happen here because the waits must go through the sync's Sleeper (the CDK's
+    sleeps cannot be interrupted, so a sync that ends while a worker waits would hang) and its
+    clock. A rejected token is renewed once and the request replayed; transient failures are
+    retried `transient_attempts` times; 429s are waited out (Retry-After, else backoff) for up to
+    `rate_limit_max_wait_s`. A job creation hands its 429 back instead (`rate_limit_to_caller`):
+    a full report-job quota is a state of the report job, which may wait until its timeout.
     """
 
     def __init__(
@@ -46,78 +44,98 @@ class ExploreHttpClient(HttpClient):
         name: str,
         logger: logging.Logger,
         *,
-        error_handler: ExploreErrorHandler,
-        backoff_strategy: BackoffStrategy,
-        authenticator: AuthBase,
+        tokens: TokenProvider,
         stats: StreamStats,
+        policy: RetryPolicy,
         reachability: ApiReachability,
         api_url: str,
         sleep: Callable[[float], None],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(
+        self.errors = ExploreErrorHandler(stats, reachability)
+        self._http = HttpClient(
             name=name,
             logger=logger,
-            error_handler=error_handler,
-            backoff_strategy=backoff_strategy,
-            authenticator=authenticator,
+            error_handler=self.errors,
+            authenticator=TokenAuth(tokens, stats),
+            disable_retries=True,
         )
-        self._explore_errors = error_handler
+        self._tokens = tokens
         self._stats = stats
+        self._policy = policy
         self._reachability = reachability
         self._api_url = api_url
         self._sleep = sleep
         self._clock = clock
 
-    def _send_with_retry(
+    def send(
         self,
-        request: requests.PreparedRequest,
-        request_kwargs: Mapping[str, Any],
-        log_formatter: Callable[[requests.Response], Any] | None = None,
-        exit_on_rate_limit: bool | None = False,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        json: Mapping[str, Any] | None = None,
+        request_kwargs: Mapping[str, Any] | None = None,
+        rate_limit_to_caller: bool = False,
     ) -> requests.Response:
-        self._explore_errors.begin_call()
+        """The first answer that is not a 401, 429 or transient failure (nor a 429, with
+        `rate_limit_to_caller`); raises once retrying is over."""
+        what = f"{method} {url_path(url)}"
         started = self._clock()
         failures = 0
-        try:
-            while True:
-                try:
-                    return self._send(
-                        request,
-                        request_kwargs,
-                        log_formatter=log_formatter,
-                        exit_on_rate_limit=exit_on_rate_limit,
+        renewed_token = False
+        attempt = 0
+        while True:
+            attempt += 1
+            _, response = self._http.send_request(
+                http_method=method,
+                url=url,
+                request_kwargs=request_kwargs or {},
+                headers=headers,
+                json=json,
+            )
+            outcome = self.errors.last_attempt()
+            if outcome.verdict is Verdict.ANSWER:
+                return response
+            if outcome.verdict is Verdict.RATE_LIMITED:
+                if rate_limit_to_caller:
+                    return response
+                wait = self._policy.rate_limit_wait(response, attempt)
+                if self._clock() + wait > started + self._policy.rate_limit_max_wait_s:
+                    raise transient_error(
+                        f"Talkdesk kept answering HTTP 429 to {what}. Try again later."
                     )
-                except BaseBackoffException as retry:
-                    # Only UserDefinedBackoffException carries a wait; a 401 is replayed at once.
-                    wait = float(getattr(retry, "backoff", 0.0) or 0.0)
-                    status = retry.response.status_code if retry.response is not None else None
-                    what = f"{request.method} {url_path(request.url or '')}"
-                    if status == 429:
-                        if self._clock() + wait > started + self._max_time:
-                            hint = _QUOTA_HINT if request.method == "POST" else ""
-                            raise transient_error(
-                                f"Talkdesk kept answering HTTP 429 to {what}.{hint} "
-                                "Try again later."
-                            ) from None
-                        self._stats.count_rate_limit_wait()
-                        logger.info(
-                            "Talkdesk answered 429 to %s; waiting %.1f s before retrying.",
-                            what,
-                            wait,
-                        )
-                    elif status == 401:
-                        self._stats.count_retry()
-                    else:
-                        failures += 1
-                        self._after_transient(failures, what, str(retry), wait)
-                    self._sleep(wait)
-        finally:
-            # The CDK forgets a request's attempt count only when it stops retrying by itself.
-            self._evict_key(request)
+                self._stats.count_rate_limit_wait()
+                logger.info(
+                    "Talkdesk answered 429 to %s; waiting %.1f s before retrying.", what, wait
+                )
+            elif outcome.verdict is Verdict.RENEW_TOKEN:
+                if renewed_token:
+                    raise config_error(
+                        f"The Explore API at {self._api_url} rejects a freshly issued token "
+                        "(HTTP 401). The region (or api_url) probably does not match the "
+                        "account's token URL: EU, CA, AU and UK accounts need their own region."
+                    )
+                renewed_token = True
+                # The replay's authenticator fetches the successor at once.
+                sent = response.request.headers.get("Authorization", "")
+                self._tokens.invalidate(sent.removeprefix("Bearer "))
+                self._stats.count_retry()
+                response.close()
+                continue
+            else:
+                failures += 1
+                self._after_transient(failures, what, outcome.cause)
+                wait = self._policy.transient_wait(attempt)
+                logger.info(
+                    "Transient failure (%s: %s); retrying in %.1f s.", what, outcome.cause, wait
+                )
+            if response is not None:
+                response.close()
+            self._sleep(wait)
 
-    def _after_transient(self, failures: int, what: str, cause: str, wait: float) -> None:
-        if failures > self._max_retries:
+    def _after_transient(self, failures: int, what: str, cause: str) -> None:
+        if failures >= self._policy.transient_attempts:
             if not self._reachability.answered:
                 raise config_error(
                     f"Could not reach the Talkdesk Explore API at {self._api_url} ({cause}). "
@@ -125,7 +143,6 @@ class ExploreHttpClient(HttpClient):
                 )
             raise kept_failing(failures, f"{what}: {cause}")
         self._stats.count_retry()
-        logger.info("Transient failure (%s: %s); retrying in %.1f s.", what, cause, wait)
 
 
 class StorageClient:
@@ -157,11 +174,10 @@ class StorageClient:
             return response
 
     def _after_transient(self, stats: StreamStats, failures: int, what: str) -> None:
-        policy = self._policy
-        if failures >= policy.transient_attempts:
+        if failures >= self._policy.transient_attempts:
             raise kept_failing(failures, what)
         stats.count_retry()
-        wait = min(policy.transient_backoff_s * 2 ** (failures - 1), policy.backoff_cap_s)
+        wait = self._policy.transient_wait(failures)
         logger.info("Transient failure (%s); retrying in %.1f s.", what, wait)
         self._sleep(wait)
 

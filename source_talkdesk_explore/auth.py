@@ -137,6 +137,7 @@ class TokenAuth(AuthBase):
     """The bearer header for one stream's requests, from the token provider every stream shares.
 
     Renewal ahead of expiry stays in TokenProvider; token calls count in this stream's summary.
+    After a 401 the client invalidates the rejected token, so the replay carries its successor.
     """
 
     def __init__(self, tokens: TokenProvider, stats: StreamStats) -> None:
@@ -146,12 +147,6 @@ class TokenAuth(AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = f"Bearer {self._tokens.token(self._stats)}"
         return request
-
-    def refresh_and_set_access_token(self) -> None:
-        """The CDK's hook for REFRESH_TOKEN_THEN_RETRY after a 401. The error handler already
-        dropped the rejected token, so this fetches its successor now: a token host that rejects
-        the credentials then fails the request with its own config error."""
-        self._tokens.token(self._stats)
 
 
 def _lifetime_seconds(expires_in: object) -> float:

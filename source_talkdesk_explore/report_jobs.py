@@ -1,14 +1,17 @@
 """The report job lifecycle as an explicit state machine, and the streamed download of its file.
 
-    CREATE --202/200--> POLL --3xx Location / done--> DONE
-      ^  \\--429: wait (Retry-After or backoff), stay in CREATE
-      |               POLL --created/processing/uploading--> POLL (capped backoff, own timeout)
-      |               POLL --failed/canceled/deleted/404--> RECREATE
-      +-- attempts left --- RECREATE --- no attempts left --> FAILED (names report and window)
+    +--> CREATE --202/200--> POLL --3xx Location / done--> DONE
+    |    |    ^              POLL --created/processing/uploading--> POLL (capped backoff)
+    |   429   | waited       POLL --failed/canceled/deleted/404--> RECREATE
+    |    v    |              POLL --job timeout--> FAILED (names report, window, last status)
+    |    QUOTA_WAIT --still full at the job timeout--> FAILED (the quota stayed full)
+    |
+    +-- attempts left --- RECREATE --- no attempts left --> FAILED (names report and window)
 
-The job's own timeout, not the CDK's retry budget, decides when a slow report is abandoned
-(0.1.0 gave up after ~2.5 minutes of retries). Every API request goes through the stream's CDK
-HttpClient (`ReportApi`), which renews tokens, retries transient failures and waits out 429s.
+The job's own timeout, not a retry budget, decides when a slow report is abandoned and how long a
+full report-job quota (15 per account, shared with other tools) is waited for; every wait goes
+through the sync's interruptible sleep. Every API request goes through the stream's client
+(`ReportApi`), which renews tokens, retries transient failures and waits out read rate limits.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from connector_common.hosts import is_secure_url
 from connector_common.stats import StreamStats
 
 from .errors import config_error, transient_error
+from .http_errors import RetryPolicy
 from .report_file import ReportFile, ReportFormatError, ReportTruncatedError
 from .windows import Window
 
@@ -37,6 +41,8 @@ logger = logging.getLogger("airbyte")
 REDIRECT_CODES = frozenset({300, 301, 302, 303, 307, 308})
 PENDING_STATUSES = frozenset({"created", "processing", "uploading"})
 FAILED_STATUSES = frozenset({"failed", "canceled", "deleted"})
+# Named when job creation keeps getting 429s.
+QUOTA_HINT = " The account's 15-job report quota stayed full, possibly by other tools."
 DOWNLOAD_CHUNK_BYTES = 1 << 16
 
 
@@ -69,7 +75,7 @@ class ReportApi(Protocol):
         """The absolute API URL of `path`."""
 
     def create_job(self, window: Window) -> requests.Response:
-        """POST the report's job for `window` (any answer but 401/429/5xx comes back)."""
+        """POST the report's job for `window` (any answer but 401/5xx comes back, 429 too)."""
 
     def send(self, method: str, url: str) -> requests.Response:
         """An authenticated API request (any answer but 401/429/5xx comes back)."""
@@ -83,6 +89,7 @@ class ReportApi(Protocol):
 
 class Phase(Enum):
     CREATE = "create"
+    QUOTA_WAIT = "quota_wait"
     POLL = "poll"
     RECREATE = "recreate"
     DONE = "done"
@@ -101,6 +108,7 @@ class ReportJob:
         job_timeout_s: float,
         max_attempts: int,
         timing: JobTiming | None = None,
+        policy: RetryPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.api = api
@@ -110,6 +118,7 @@ class ReportJob:
         self.job_timeout_s = job_timeout_s
         self.max_attempts = max_attempts
         self.timing = timing or JobTiming()
+        self.policy = policy or RetryPolicy()
         self.clock = clock
         self.phase = Phase.CREATE
         self.attempts = 0
@@ -118,6 +127,10 @@ class ReportJob:
         self.files_url: str | None = None
         self._deadline = 0.0
         self._poll_wait = self.timing.poll_initial_s
+        # While the quota is full: until when to keep asking, how often it refused, the next wait.
+        self._quota_deadline: float | None = None
+        self._quota_refusals = 0
+        self._quota_wait_s = 0.0
 
     @property
     def label(self) -> str:
@@ -127,6 +140,8 @@ class ReportJob:
         while True:
             if self.phase is Phase.CREATE:
                 self._create()
+            elif self.phase is Phase.QUOTA_WAIT:
+                self._wait_for_quota()
             elif self.phase is Phase.POLL:
                 self._poll()
             elif self.phase is Phase.RECREATE:
@@ -140,8 +155,11 @@ class ReportJob:
     # -- transitions -----------------------------------------------------------------------
 
     def _create(self) -> None:
-        self.attempts += 1
-        # The HttpClient waits out a full quota up to the job timeout: longer is an outage.
+        if self._quota_deadline is None:
+            # A new attempt, not a retry after a quota wait: a full quota may be waited for up
+            # to the job timeout, longer is an outage.
+            self.attempts += 1
+            self._quota_deadline = self.clock() + self.job_timeout_s
         with self.api.create_job(self.window) as response:
             if response.status_code in (200, 201, 202):
                 job = _job_body(response)
@@ -153,8 +171,14 @@ class ReportJob:
                 self.stats.count_job()
                 self._deadline = self.clock() + self.job_timeout_s
                 self._poll_wait = self.timing.poll_initial_s
+                self._quota_deadline, self._quota_refusals = None, 0
                 logger.info("Created Talkdesk job %s for %s.", self.job_id, self.label)
                 self.phase = Phase.POLL
+                return
+            if response.status_code == 429:
+                self._quota_refusals += 1
+                self._quota_wait_s = self.policy.rate_limit_wait(response, self._quota_refusals)
+                self.phase = Phase.QUOTA_WAIT
                 return
             if response.status_code == 403:
                 raise config_error(
@@ -171,6 +195,25 @@ class ReportJob:
             raise _system_error(
                 f"Talkdesk rejected {self.label} (HTTP {response.status_code}{details})."
             )
+
+    def _wait_for_quota(self) -> None:
+        """The account's report-job slots are all taken (maybe by other tools): wait, ask again."""
+        assert self._quota_deadline is not None
+        wait = self._quota_wait_s
+        if self.clock() + wait > self._quota_deadline:
+            raise transient_error(
+                f"Talkdesk kept answering HTTP 429 to the creation of {self.label} for "
+                f"{self.job_timeout_s / 60:g} minutes.{QUOTA_HINT} Try again later."
+            )
+        self.stats.count_rate_limit_wait()
+        logger.info(
+            "Talkdesk answered 429 to the creation of %s (report-job quota full); waiting %.1f s "
+            "before asking again.",
+            self.label,
+            wait,
+        )
+        self.api.sleep(wait)
+        self.phase = Phase.CREATE
 
     def _poll(self) -> None:
         assert self.job_id is not None

@@ -108,7 +108,7 @@ class SourceTalkdeskExplore(AbstractSource):
         state: list[Any] | None = None,
     ) -> Iterator[AirbyteMessage]:
         streams: list[ExploreReportStream] = self.streams(config)  # type: ignore[assignment]
-        context = streams[0]._context
+        context = streams[0].context
         by_name = {stream.name: stream for stream in streams}
         state_manager = ConnectorStateManager(state=state)
         self._reading = streams

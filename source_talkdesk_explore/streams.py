@@ -11,20 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import urljoin
 
 import requests
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams import CheckpointMixin
 from airbyte_cdk.sources.streams.http import HttpStream
-from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
 from airbyte_cdk.sources.types import StreamSlice
 
 from connector_common.stats import StreamStats
 
-from .api_client import REQUEST_TIMEOUT_S, ExploreHttpClient
-from .auth import TokenAuth
+from .api_client import REQUEST_TIMEOUT_S, ExploreClient
 from .datetimes import format_utc
-from .http_errors import ExploreBackoff, ExploreErrorHandler
 from .report_jobs import download_entries
 from .scheduler import JobTicket
 from .state import later_state, read_watermark, sync_start
@@ -44,28 +42,16 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
     http_method = "POST"
 
     def __init__(self, context: SyncContext) -> None:
-        # Set before HttpStream.__init__, which builds the error handler straight away.
-        self._context = context
-        self._state: MutableMapping[str, Any] = {}
+        self.context = context
         self.stats = StreamStats(self.name)
-        self._authenticator = TokenAuth(context.tokens, self.stats)
-        self._error_handler = ExploreErrorHandler(
-            self.logger,
-            self.stats,
-            context.tokens,
-            context.policy,
-            context.reachability,
-            context.config.api_url,
-        )
-        self._backoff = ExploreBackoff(context.policy)
-        super().__init__(authenticator=self._authenticator)
-        self._http_client = ExploreHttpClient(
+        self._cursor_state: MutableMapping[str, Any] = {}
+        super().__init__()
+        self.client = ExploreClient(
             self.name,
             self.logger,
-            error_handler=self._error_handler,
-            backoff_strategy=self._backoff,
-            authenticator=self._authenticator,
+            tokens=context.tokens,
             stats=self.stats,
+            policy=context.policy,
             reachability=context.reachability,
             api_url=context.config.api_url,
             sleep=context.sleep,
@@ -78,17 +64,17 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
 
     @property
     def state(self) -> MutableMapping[str, Any]:
-        return self._state
+        return self._cursor_state
 
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
-        self._state = dict(value or {})
+        self._cursor_state = dict(value or {})
 
     # -- the report endpoint -------------------------------------------------------------------
 
     @property
     def url_base(self) -> str:
-        return f"{self._context.config.api_url}/"
+        return f"{self.context.config.api_url}/"
 
     def path(self, **_: Any) -> str:
         return f"data/reports/{self.report_type}/jobs"
@@ -103,7 +89,7 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
         cursor_slice = getattr(stream_slice, "cursor_slice", stream_slice) or {}
         return {
             "format": "json",
-            "timezone": self._context.config.timezone,
+            "timezone": self.context.config.timezone,
             "timespan": {"from": cursor_slice["from"], "to": cursor_slice["to"]},
         }
 
@@ -117,42 +103,39 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
     def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
         return []  # the endpoint answers with a job; records come from its file (read_records)
 
-    def get_error_handler(self) -> ErrorHandler:
-        return self._error_handler
-
-    def get_backoff_strategy(self) -> BackoffStrategy:
-        return self._backoff
-
     # -- requests of the job state machine (report_jobs.ReportApi) -----------------------------
 
     def url(self, path: str) -> str:
-        return self._join_url(self.url_base, path)
+        return urljoin(self.url_base, path)
 
     def create_job(self, window: Window) -> requests.Response:
         stream_slice = window_slice(window)
-        return self.send(
+        return self.client.send(
             self.http_method,
             self.url(self.path(stream_slice=stream_slice)),
+            headers=self.request_headers(),
             json=self.request_body_json(stream_slice=stream_slice),
+            request_kwargs=self.request_kwargs(),
+            # A full report-job quota is the job's to wait out (report_jobs.Phase.QUOTA_WAIT).
+            rate_limit_to_caller=True,
         )
 
     def send(
         self, method: str, url: str, json: Mapping[str, Any] | None = None
     ) -> requests.Response:
-        _, response = self._http_client.send_request(
-            http_method=method,
-            url=url,
-            request_kwargs=self.request_kwargs(),
+        return self.client.send(
+            method,
+            url,
             headers=self.request_headers(),
             json=json,
+            request_kwargs=self.request_kwargs(),
         )
-        return response
 
     def download(self, url: str) -> requests.Response:
-        return self._context.storage.get(url, self.stats)
+        return self.context.storage.get(url, self.stats)
 
     def sleep(self, seconds: float) -> None:
-        self._context.sleep(seconds)
+        self.context.sleep(seconds)
 
     # -- planning ------------------------------------------------------------------------------
 
@@ -160,7 +143,7 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
         self, sync_mode: SyncMode, stream_state: Mapping[str, Any] | None, now: datetime
     ) -> list[Window]:
         """The windows this sync reads; a full refresh ignores state and starts at start_date."""
-        config = self._context.config
+        config = self.context.config
         watermark = None
         if sync_mode == SyncMode.incremental:
             keys = (self.cursor_field, *self.legacy_state_keys)
@@ -170,16 +153,16 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
 
     def prepare(self, sync_mode: SyncMode, stream_state: Mapping[str, Any] | None) -> None:
         """Queue this stream's jobs on the shared scheduler (no-op when already queued)."""
-        if self._context.scheduler.tickets(self.name) is not None:
+        if self.context.scheduler.tickets(self.name) is not None:
             return
-        windows = self.plan(sync_mode, stream_state, self._context.now)
+        windows = self.plan(sync_mode, stream_state, self.context.now)
         if not windows:
             self.stats.mark_skipped("up_to_date")
         tickets = [
             JobTicket(self.name, self.report_type, window, self.stats, api=self)
             for window in windows
         ]
-        self._context.scheduler.submit(self.name, tickets)
+        self.context.scheduler.submit(self.name, tickets)
 
     # -- CDK hooks -----------------------------------------------------------------------------
 
@@ -199,7 +182,7 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
             finished = True
         finally:
             if not finished:
-                self._context.scheduler.cancel_stream(self.name)
+                self.context.scheduler.cancel_stream(self.name)
             self.logger.info(self.stats.summary())
 
     def stream_slices(
@@ -210,7 +193,7 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[StreamSlice]:
         self.prepare(sync_mode, stream_state if stream_state is not None else self.state)
-        for ticket in self._context.scheduler.tickets(self.name) or []:
+        for ticket in self.context.scheduler.tickets(self.name) or []:
             yield window_slice(ticket.window)
 
     def read_records(
@@ -222,11 +205,11 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
     ) -> Iterator[Mapping[str, Any]]:
         ticket = self._ticket_for(stream_slice)
         job = ticket.wait()
-        for entry in download_entries(self, job, self.stats, self._context.timing):
+        for entry in download_entries(self, job, self.stats, self.context.timing):
             self.stats.count_record()
             yield self.shape(entry)
-        self._state = later_state(
-            self._state, self.cursor_field, ticket.window.end, self._context.config.zone
+        self._cursor_state = later_state(
+            self._cursor_state, self.cursor_field, ticket.window.end, self.context.config.zone
         )
 
     def shape(self, entry: dict[str, Any]) -> dict[str, Any]:
@@ -235,7 +218,7 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
 
     def _ticket_for(self, stream_slice: Mapping[str, Any] | None) -> JobTicket:
         cursor_slice = getattr(stream_slice, "cursor_slice", stream_slice) or {}
-        for ticket in self._context.scheduler.tickets(self.name) or []:
+        for ticket in self.context.scheduler.tickets(self.name) or []:
             if format_utc(ticket.window.start) == cursor_slice.get("from"):
                 return ticket
         raise KeyError(f"{self.name}: no job planned for slice {cursor_slice}")

@@ -37,7 +37,7 @@ class SyncContext:
         # Every wait of the sync goes through the Sleeper, so shutting down wakes the workers.
         self.sleep: Callable[[float], None] = sleep or self.sleeper
         self.clock = clock
-        # A quota that stays full for a whole job timeout is an outage, not a wait.
+        # A rate limit that lasts a whole job timeout is an outage, not a wait.
         self.policy = policy or RetryPolicy(
             rate_limit_max_wait_s=config.job_timeout.total_seconds()
         )
@@ -58,6 +58,7 @@ class SyncContext:
             job_timeout_s=self.config.job_timeout.total_seconds(),
             max_attempts=self.config.max_job_attempts,
             timing=self.timing,
+            policy=self.policy,
             clock=self.clock,
         ).run()
 

@@ -113,5 +113,6 @@ def report_job(
         job_timeout_s=job_timeout_s,
         max_attempts=max_attempts,
         timing=JobTiming(poll_initial_s=1.0, poll_factor=2.0, poll_cap_s=4.0),
+        policy=api.context.policy,
         clock=clock,
     )
