@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from airbyte_cdk.models import (
@@ -91,7 +93,7 @@ class SourceTalkdeskExplore(AbstractSource):
         """Also accept 0.1.0's legacy state file, so its connections continue where they were."""
         if not state_path:
             return []
-        messages = per_stream_state_messages(cls._read_json_file(state_path))
+        messages = per_stream_state_messages(_read_json(state_path))
         return [AirbyteStateMessageSerializer.load(message) for message in messages or []]
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
@@ -126,3 +128,13 @@ class SourceTalkdeskExplore(AbstractSource):
         finally:
             self._reading = None
             context.close()
+
+
+def _read_json(path: str) -> Any:
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"Could not read json file {path}: {error}. Please ensure that it is a valid JSON."
+        ) from None
