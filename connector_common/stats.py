@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 
@@ -19,6 +21,8 @@ class StreamStats:
     jobs: int = 0
     skipped_children: int = 0
     skipped: str | None = None
+    in_flight: int = 0
+    peak_concurrency: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def _add(self, counter: str) -> None:
@@ -30,6 +34,18 @@ class StreamStats:
 
     def count_request(self) -> None:
         self._add("requests")
+
+    @contextmanager
+    def request_in_flight(self) -> Iterator[None]:
+        """Wraps one logical request (retries included) so the summary shows the peak overlap."""
+        with self._lock:
+            self.in_flight += 1
+            self.peak_concurrency = max(self.peak_concurrency, self.in_flight)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.in_flight -= 1
 
     def count_page(self) -> None:
         self._add("pages")
@@ -56,5 +72,6 @@ class StreamStats:
                 f"Sync summary: stream={self.name} records={self.records} requests={self.requests} "
                 f"pages={self.pages} retries={self.retries} rate_limit_waits={self.rate_limit_waits} "
                 f"jobs={self.jobs} skipped_children={self.skipped_children} "
+                f"peak_concurrency={self.peak_concurrency} "
                 f"skipped={self.skipped or '-'}"
             )

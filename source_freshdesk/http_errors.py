@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import orjson
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers import (
@@ -26,18 +29,23 @@ SKIPPABLE_403_CODES = {"require_feature", "access_denied"}
 
 
 def json_body(response: requests.Response) -> Any:
-    """The decoded JSON body, parsed once per response (the handler and the parser both need it)."""
-    cached = response.__dict__.get("_freshdesk_json", _MISSING)
-    if cached is _MISSING:
-        try:
-            cached = response.json()
-        except ValueError:
-            cached = None
-        response.__dict__["_freshdesk_json"] = cached
-    return cached
+    """The decoded JSON body, parsed once per response: the error handler and the parser both need it."""
+    with _parsed_lock:
+        if response in _parsed_bodies:
+            return _parsed_bodies[response]
+    try:
+        body = orjson.loads(response.content) if response.content else None
+    except orjson.JSONDecodeError:
+        body = None
+    with _parsed_lock:
+        _parsed_bodies[response] = body
+    return body
 
 
-_MISSING = object()
+# Keyed weakly: an entry lives exactly as long as its response, so nothing is written into the
+# response object and nothing outlives it.
+_parsed_bodies: weakref.WeakKeyDictionary[requests.Response, Any] = weakref.WeakKeyDictionary()
+_parsed_lock = threading.Lock()
 
 
 def error_code(response: requests.Response) -> str | None:

@@ -1,11 +1,15 @@
-"""One rate budget per source, shared by every stream (and every worker thread).
+"""One rate budget per source, shared by every stream and every worker thread.
 
-Two layers:
-- `requests_per_minute` (optional) is a hard cap, enforced by the CDK's moving-window call-rate policy,
-  weighted by the credits each request really costs (includes on the tickets list cost extra).
-- Without any cap configured the budget still paces itself from Freshdesk's X-RateLimit-Total /
-  X-RateLimit-Remaining headers: once the account's remaining credits fall into a small reserve,
-  requests are spaced at the account's sustainable rate instead of running into 429s.
+Three rules, all applied before a request leaves (`acquire_call`) and fed by every response:
+- `requests_per_minute` (optional) is a hard cap in credits. Requests are spaced evenly at that
+  rate instead of bursting at the start of each window: Freshdesk counts credits per fixed window,
+  and a burst of parallel workers would overrun it and collect 429s.
+- Without a cap the budget paces itself from Freshdesk's X-RateLimit-Total / X-RateLimit-Remaining
+  headers: once the remaining credits fall into a small reserve, requests are spaced at the
+  account's sustainable rate. With a cap the user has said what the sync may spend, and the even
+  spacing alone decides.
+- A 429 pauses every worker until its Retry-After has passed, so no worker keeps hammering the API
+  while another one waits.
 """
 
 from __future__ import annotations
@@ -14,15 +18,24 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from airbyte_cdk.sources.streams.call_rate import APIBudget, MovingWindowCallRatePolicy, Rate
+from airbyte_cdk.sources.streams.call_rate import APIBudget
+
+from source_freshdesk.http_errors import retry_after_seconds
 
 WINDOW_SECONDS = 60.0
 RESERVE_FRACTION = 0.1
+# Pace a configured cap a little below it: requests sent at exactly the cap's spacing still arrive
+# with jitter, and one extra arrival in a window is a 429.
+CAP_PACING_FACTOR = 0.95
+# A 429 without a usable Retry-After still pauses everyone this long.
+DEFAULT_RATE_LIMIT_PAUSE_SECONDS = 5.0
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
 
 
 def request_credits(request: Any) -> int:
@@ -39,26 +52,30 @@ def request_credits(request: Any) -> int:
     return 1 + per_include * len(includes)
 
 
-class CreditWeightedWindow(MovingWindowCallRatePolicy):
-    def __init__(self, credits_per_minute: int) -> None:
-        super().__init__(rates=[Rate(credits_per_minute, timedelta(minutes=1))], matchers=[])
-        self._limit = credits_per_minute
+class EvenPacer:
+    """Hands out send times `credits / rate` apart: a hard cap without bursts (thread-safe)."""
 
-    def get_weight(self, request: Any) -> int:
-        # The CDK refuses a weight above the limit; a tiny cap still lets such a request through.
-        return min(request_credits(request), self._limit)
+    def __init__(self, credits_per_minute: int, clock: Clock = time.monotonic) -> None:
+        self.seconds_per_credit = WINDOW_SECONDS / (credits_per_minute * CAP_PACING_FACTOR)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._next_slot: float | None = None
+
+    def delay_for(self, credits: int) -> float:
+        """Reserve the slot of a request costing `credits`; return how long to wait for it."""
+        with self._lock:
+            now = self._clock()
+            # An idle pacer does not bank unused slots: a burst after a pause would overrun.
+            slot = now if self._next_slot is None else max(now, self._next_slot)
+            self._next_slot = slot + credits * self.seconds_per_credit
+            return slot - now
 
 
 class HeaderPacer:
     """Spaces requests at Total/60 per second while Remaining is inside the reserve."""
 
-    def __init__(
-        self,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
+    def __init__(self, clock: Clock = time.monotonic) -> None:
         self._clock = clock
-        self._sleep = sleep
         self._lock = threading.Lock()
         self._total: int | None = None
         self._remaining: int | None = None
@@ -87,26 +104,58 @@ class HeaderPacer:
             self._next_slot = slot + WINDOW_SECONDS / self._total
             return slot - now
 
-    def wait_turn(self) -> float:
-        delay = self.delay_for_next_request()
-        if delay > 0:
-            self._sleep(delay)
-        return delay
+
+class SharedPause:
+    """The moment until which no worker may send, set by any worker's 429 (thread-safe)."""
+
+    def __init__(self, clock: Clock = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._until = 0.0
+
+    def extend(self, seconds: float) -> None:
+        with self._lock:
+            self._until = max(self._until, self._clock() + seconds)
+
+    def remaining(self) -> float:
+        with self._lock:
+            return max(0.0, self._until - self._clock())
 
 
 class FreshdeskAPIBudget(APIBudget):
-    def __init__(self, requests_per_minute: int | None, pacer: HeaderPacer | None = None) -> None:
-        policies = [CreditWeightedWindow(requests_per_minute)] if requests_per_minute else []
-        super().__init__(policies=policies)
-        self.pacer = pacer or HeaderPacer()
+    """The CDK calls `acquire_call` before and `update_from_response` after every attempt."""
+
+    def __init__(
+        self,
+        requests_per_minute: int | None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
+    ) -> None:
+        super().__init__(policies=[])
+        self.cap = EvenPacer(requests_per_minute, clock) if requests_per_minute else None
+        self.pacer = HeaderPacer(clock)
+        self.pause = SharedPause(clock)
+        self._sleep = sleep
 
     def acquire_call(self, request: Any, block: bool = True, timeout: float | None = None) -> None:
-        self.pacer.wait_turn()
-        super().acquire_call(request, block=block, timeout=timeout)
+        # The pause first: a slot reserved before it would be spent while nobody may send.
+        self._wait(self.pause.remaining())
+        if self.cap is not None:
+            self._wait(self.cap.delay_for(request_credits(request)))
+        else:
+            self._wait(self.pacer.delay_for_next_request())
 
     def update_from_response(self, request: Any, response: Any) -> None:
-        if isinstance(response, requests.Response):
-            self.pacer.observe(response)
+        if not isinstance(response, requests.Response):
+            return
+        self.pacer.observe(response)
+        if response.status_code == 429:
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            self.pause.extend(wait if wait is not None else DEFAULT_RATE_LIMIT_PAUSE_SECONDS)
+
+    def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            self._sleep(seconds)
 
 
 def _header_int(response: requests.Response, name: str) -> int | None:

@@ -19,6 +19,7 @@ import requests
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from requests.auth import AuthBase
 
+from connector_common.backoff import capped_exponential
 from connector_common.stats import StreamStats
 
 from .errors import config_error, transient_error
@@ -29,6 +30,9 @@ logger = logging.getLogger("airbyte")
 REQUIRED_SCOPES = ("data-reports:read", "data-reports:write")
 TOKEN_TIMEOUT_S = (10, 30)
 _TOKEN_ATTEMPTS = 3
+# A token host failing transiently: wait 1 s, then 2 s (a check must answer within seconds).
+_TOKEN_BACKOFF_S = 1.0
+_TOKEN_BACKOFF_CAP_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ class TokenProvider:
                     return response
             if stats:
                 stats.count_retry()
-            self._sleep(float(attempt))
+            self._sleep(capped_exponential(_TOKEN_BACKOFF_S, attempt, _TOKEN_BACKOFF_CAP_S))
         raise AssertionError("unreachable")
 
 

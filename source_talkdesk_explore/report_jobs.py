@@ -28,6 +28,7 @@ import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_common.backoff import capped_exponential
 from connector_common.hosts import is_secure_url
 from connector_common.stats import StreamStats
 
@@ -55,8 +56,9 @@ class JobTiming:
     max_download_attempts: int = 4
     # `files/{id}` answering with the job instead of the file: wait this long between asks.
     file_not_ready_wait_s: float = 2.0
-    # A refused or interrupted download: wait this long times the attempt number, then retry.
+    # A refused or interrupted download: wait this long, doubling per attempt, then retry.
     download_retry_wait_s: float = 1.0
+    download_retry_cap_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ class ReportJob:
         self.last_status: str | None = None
         self.files_url: str | None = None
         self._deadline = 0.0
-        self._poll_wait = self.timing.poll_initial_s
+        self._polls = 0
         # While the quota is full: until when to keep asking, how often it refused, the next wait.
         self._quota_deadline: float | None = None
         self._quota_refusals = 0
@@ -170,7 +172,7 @@ class ReportJob:
                 self.last_status = str(job.get("status") or "created")
                 self.stats.count_job()
                 self._deadline = self.clock() + self.job_timeout_s
-                self._poll_wait = self.timing.poll_initial_s
+                self._polls = 0
                 self._quota_deadline, self._quota_refusals = None, 0
                 logger.info("Created Talkdesk job %s for %s.", self.job_id, self.label)
                 self.phase = Phase.POLL
@@ -223,8 +225,12 @@ class ReportJob:
                 f"{self.job_timeout_s / 60:g} minutes (last status '{self.last_status}'). "
                 "Raise job_timeout_minutes or use a smaller window_in_days."
             )
-        self.api.sleep(min(self._poll_wait, max(0.0, self._deadline - self.clock())))
-        self._poll_wait = min(self._poll_wait * self.timing.poll_factor, self.timing.poll_cap_s)
+        self._polls += 1
+        timing = self.timing
+        wait = capped_exponential(
+            timing.poll_initial_s, self._polls, timing.poll_cap_s, factor=timing.poll_factor
+        )
+        self.api.sleep(min(wait, max(0.0, self._deadline - self.clock())))
         url = self.api.url(f"data/reports/{self.report_type}/jobs/{self.job_id}")
         with self.api.send("GET", url) as response:
             if response.status_code in REDIRECT_CODES:
@@ -316,7 +322,7 @@ def download_entries(
                     response.status_code,
                 )
                 stats.count_retry()
-                api.sleep(timing.download_retry_wait_s * len(problems))
+                api.sleep(_download_retry_wait(timing, len(problems)))
                 continue
             stats.count_page()
             report = ReportFile(response.iter_content(DOWNLOAD_CHUNK_BYTES))
@@ -337,7 +343,7 @@ def download_entries(
             problems.append(f"download interrupted ({type(error).__name__})")
             logger.warning("%s: download interrupted; downloading it again.", label)
             stats.count_retry()
-            api.sleep(timing.download_retry_wait_s * len(problems))
+            api.sleep(_download_retry_wait(timing, len(problems)))
         except ReportFormatError as error:
             raise _system_error(f"Talkdesk {label}: {error}.") from None
         finally:
@@ -345,6 +351,10 @@ def download_entries(
     raise transient_error(
         f"Could not download Talkdesk {label} after {len(problems)} attempts: {'; '.join(problems)}."
     )
+
+
+def _download_retry_wait(timing: JobTiming, problems: int) -> float:
+    return capped_exponential(timing.download_retry_wait_s, problems, timing.download_retry_cap_s)
 
 
 def _signed_url(api: ReportApi, job: FinishedJob, label: str) -> str | None:

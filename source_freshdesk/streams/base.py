@@ -1,4 +1,9 @@
-"""What every Freshdesk stream shares: requests, pages, error policy, cursors and the summary line."""
+"""What every Freshdesk stream shares: requests, pages, error policy, cursors and the summary line.
+
+Streams are read by the CDK's concurrent engine: `stream_slices` runs on one worker and hands out
+slices, `read_records` runs for many slices at once on other workers. So a stream object holds no
+per-read state outside its thread-safe trackers, and a slice carries everything its read needs.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,13 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import cached_property
 from typing import Any
 
 import requests
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams import CheckpointMixin
-from airbyte_cdk.sources.streams.http import HttpStream
+from airbyte_cdk.sources.streams.http import HttpClient, HttpStream
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
 from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.sources.utils.transform import TransformConfig, TypeTransformer
@@ -32,6 +38,7 @@ from source_freshdesk.pagination import PAGE_SIZE, next_page_params
 from source_freshdesk.rate_limit import FreshdeskAPIBudget
 from source_freshdesk.state import (
     CursorTracker,
+    SliceLedger,
     cursor_from_state,
     format_datetime,
     parse_datetime,
@@ -40,6 +47,8 @@ from source_freshdesk.state import (
 Record = Mapping[str, Any]
 # (connect, read) seconds: a hung connection is retried instead of stalling the sync forever.
 REQUEST_TIMEOUT = (15, 120)
+# The slice key that orders a stream's slices in its ledger.
+SEQUENCE = "sequence"
 
 
 class StreamUnavailable(Exception):
@@ -63,11 +72,13 @@ class Page:
 
 @dataclass(frozen=True)
 class FreshdeskContext:
-    """What every stream of one source shares: config, one rate budget, one authenticator."""
+    """What every stream of one source shares: config, one rate budget, one HTTP session."""
 
     config: FreshdeskConfig
     budget: FreshdeskAPIBudget
     authenticator: AuthBase
+    # One connection pool for all streams and workers, sized for the workers (see source.py).
+    session: requests.Session
 
 
 class FreshdeskStream(HttpStream, ABC):
@@ -80,8 +91,8 @@ class FreshdeskStream(HttpStream, ABC):
     paginated = True
     # Statuses that mean "this child resource is gone", counted and skipped (child streams only).
     gone_statuses: frozenset[int] = frozenset()
-    # Full-refresh streams own read_records, so they must opt out of the CDK's resumable full
-    # refresh (platform.md §1.8): it would loop forever, or replay a "complete" state as zero rows.
+    # Full-refresh streams own read_records, so they opt out of the CDK's resumable full refresh:
+    # its final "complete" state, replayed, would read zero rows.
     is_resumable = False
     transformer = TypeTransformer(TransformConfig.DefaultSchemaNormalization)
 
@@ -91,6 +102,14 @@ class FreshdeskStream(HttpStream, ABC):
         self.config = context.config
         self.stats = stats or StreamStats(self.name)
         super().__init__(authenticator=context.authenticator, api_budget=context.budget)
+        self.http = HttpClient(
+            name=self.name,
+            logger=self.logger,
+            error_handler=self.get_error_handler(),
+            api_budget=context.budget,
+            session=context.session,
+            backoff_strategy=self.get_backoff_strategy(),
+        )
 
     @property
     def url_base(self) -> str:
@@ -98,6 +117,14 @@ class FreshdeskStream(HttpStream, ABC):
 
     def path(self, **_: Any) -> str:
         return self.endpoint
+
+    @cached_property
+    def json_schema(self) -> Mapping[str, Any]:
+        return super().get_json_schema()
+
+    def get_json_schema(self) -> Mapping[str, Any]:
+        # The engine asks for the schema once per record; load it from the package once.
+        return self.json_schema
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
         return None  # pages() follows the Link header itself, with its own per-read context
@@ -114,16 +141,14 @@ class FreshdeskStream(HttpStream, ABC):
     def get_backoff_strategy(self) -> BackoffStrategy:
         return RetryAfterBackoff(self.stats)
 
-    # -- reading -------------------------------------------------------------------------------
+    # -- slices and records ----------------------------------------------------------------------
 
-    def read(self, *args: Any, **kwargs: Any) -> Iterable[Any]:
-        try:
-            for item in super().read(*args, **kwargs):
-                if isinstance(item, Mapping):
-                    self.stats.count_record()
-                yield item
-        finally:
-            self.logger.info(self.stats.summary())
+    def stream_slices(self, **_: Any) -> Iterable[StreamSlice]:
+        return self.slices()
+
+    def slices(self) -> Iterable[StreamSlice]:
+        """The units of work of one read; each may run on its own worker."""
+        yield StreamSlice(partition={}, cursor_slice={})
 
     def read_records(
         self,
@@ -166,8 +191,18 @@ class FreshdeskStream(HttpStream, ABC):
 
     def iterate_all(self) -> Iterator[Record]:
         """Every record of this stream, for a child stream walking it as its parent."""
-        for stream_slice in self.stream_slices(sync_mode=SyncMode.full_refresh):
-            yield from self.records_for(stream_slice or {})
+        for stream_slice in self.slices():
+            yield from self.records_for(stream_slice)
+
+    def record_emitted(self, record: Record, stream_slice: Mapping[str, Any] | None) -> None:
+        """The engine queued this record for output (called on the worker that read it)."""
+        self.stats.count_record()
+
+    def finish_read(self) -> None:
+        """The engine finished every slice of this stream (or gave up on it)."""
+        self.logger.info(self.stats.summary())
+
+    # -- pages -----------------------------------------------------------------------------------
 
     def pages(self, path: str, params: Mapping[str, Any]) -> Iterator[Page]:
         query: dict[str, Any] = {"per_page": PAGE_SIZE, **params} if self.paginated else {**params}
@@ -180,20 +215,21 @@ class FreshdeskStream(HttpStream, ABC):
             query = {**query, **next_query}
 
     def fetch_page(self, path: str, query: Mapping[str, Any]) -> Page:
-        _, response = self._http_client.send_request(
-            http_method="GET",
-            url=self._join_url(self.url_base, path),
-            request_kwargs={"timeout": REQUEST_TIMEOUT},
-            params=dict(query),
-            dedupe_query_params=True,
-        )
+        with self.stats.request_in_flight():
+            _, response = self.http.send_request(
+                http_method="GET",
+                url=f"{self.url_base}{path}",
+                request_kwargs={"timeout": REQUEST_TIMEOUT},
+                params=dict(query),
+                dedupe_query_params=True,
+            )
         if not 200 <= response.status_code < 300:
-            raise self._ignored_response_error(response)
+            raise self.ignored_response_error(response)
         records = list(self.parse_response(response))
         self.stats.count_page()
         return Page(records=records, server_time=_server_time(response), response=response)
 
-    def _ignored_response_error(self, response: requests.Response) -> Exception:
+    def ignored_response_error(self, response: requests.Response) -> Exception:
         """The error handler let this response through as IGNORE; say what it means here."""
         if response.status_code in self.gone_statuses:
             return ResourceGone(response.status_code)
@@ -216,7 +252,8 @@ class IncrementalStream(FreshdeskStream, CheckpointMixin):
 
     `since_param` names the API's lower-bound filter when there is one; otherwise (and on top of it)
     records below the saved cursor are dropped client-side. `sorted_by_cursor` says whether pages
-    come in cursor order, which decides whether state may advance mid-read.
+    come in cursor order, which decides whether state may advance mid-read: an unsorted stream
+    commits once, after every one of its slices finished.
     """
 
     cursor_field = "updated_at"
@@ -226,7 +263,7 @@ class IncrementalStream(FreshdeskStream, CheckpointMixin):
     uses_lookback = False
 
     def __init__(self, context: FreshdeskContext, stats: StreamStats | None = None) -> None:
-        self.state = {}  # the setter builds the cursor trackers; the CDK sets saved state later
+        self.state = {}  # the setter builds the cursor trackers; the source sets saved state later
         super().__init__(context, stats)
 
     @property
@@ -243,6 +280,21 @@ class IncrementalStream(FreshdeskStream, CheckpointMixin):
     def state(self, value: MutableMapping[str, Any]) -> None:
         committed = cursor_from_state(value, self.state_key)
         self._tracker = CursorTracker(self.sorted_by_cursor, committed=committed)
+        self._ledger = SliceLedger()
+
+    def stream_slices(self, **_: Any) -> Iterable[StreamSlice]:
+        """The stream's slices, numbered in the ledger in the order they are handed out."""
+        for stream_slice in self.slices():
+            sequence = self._ledger.open(self.slice_cursor(stream_slice))
+            yield StreamSlice(
+                partition={**stream_slice.partition, SEQUENCE: sequence},
+                cursor_slice=stream_slice.cursor_slice,
+            )
+        self._ledger.close_handing_out()
+
+    def slice_cursor(self, stream_slice: StreamSlice) -> datetime | None:
+        """How far the cursor may move once this slice and every slice before it finished."""
+        return None
 
     def read_records(
         self,
@@ -251,25 +303,44 @@ class IncrementalStream(FreshdeskStream, CheckpointMixin):
         stream_slice: Mapping[str, Any] | None = None,
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[Record]:
+        stream_slice = stream_slice or StreamSlice(partition={}, cursor_slice={})
         tracker = self._tracker
-        saved_cursor = tracker.value if sync_mode == SyncMode.incremental else None
-        read_started: datetime | None = None
+        saved_cursor = tracker.value
         try:
-            for record, server_time in self.fetch(
-                stream_slice or {}, self.lower_bound(saved_cursor)
-            ):
-                read_started = read_started or server_time
+            for record, server_time in self.fetch(stream_slice, self.lower_bound(saved_cursor)):
+                tracker.saw_server_time(server_time)
                 updated_at = parse_datetime(record.get(self.cursor_field))
                 if saved_cursor and updated_at and updated_at < saved_cursor:
                     continue
-                tracker.observe(updated_at)
                 yield record
         except StreamUnavailable as unavailable:
-            # The cursor does not move either, so nothing left unread is skipped next time.
+            # The slice stays unfinished, so the cursor does not move past what was left unread.
             self.skip(unavailable)
             return
-        ceiling = read_started - timedelta(seconds=1) if read_started else None
-        tracker.commit(ceiling=ceiling)
+        self.finish_slice(stream_slice)
+
+    def record_emitted(self, record: Record, stream_slice: Mapping[str, Any] | None) -> None:
+        super().record_emitted(record, stream_slice)
+        # Only now, with the record queued for output, may a checkpoint cover it.
+        self.tracker_for(stream_slice).observe(parse_datetime(record.get(self.cursor_field)))
+
+    def tracker_for(self, stream_slice: Mapping[str, Any] | None) -> CursorTracker:
+        """The tracker a slice's records advance."""
+        return self._tracker
+
+    def finish_slice(self, stream_slice: Mapping[str, Any]) -> None:
+        """Every record of the slice was handed on; record it in the ledger."""
+        sequence = stream_slice.get(SEQUENCE)
+        if sequence is None:
+            return
+        prefix_cursor = self._ledger.finish(sequence)
+        if prefix_cursor is not None:
+            self._tracker.observe(prefix_cursor)
+
+    def finish_read(self) -> None:
+        if not self.sorted_by_cursor and self._ledger.complete:
+            self._tracker.commit()
+        super().finish_read()
 
     def lower_bound(self, saved_cursor: datetime | None) -> datetime | None:
         """Where the server-side filter starts: the saved cursor (minus the lookback) or start_date."""
@@ -284,31 +355,36 @@ class IncrementalStream(FreshdeskStream, CheckpointMixin):
 class ChildStream(FreshdeskStream):
     """A resource listed under each record of a parent stream, e.g. tickets/{parent_id}/conversations.
 
-    Parents are walked inside one slice: the trees are small, and one slice lets an unsorted child
-    commit its cursor once, after every parent was read.
+    One slice per parent, so many parents are read at once. The parent is walked by a private
+    instance that counts into this stream's summary and leaves the parent stream's state alone.
     """
 
+    parent_stream: type[FreshdeskStream]
     gone_statuses = frozenset({403, 404})
     # The field that names the parent on a child record, filled in when the API leaves it out.
     parent_id_field: str | None = None
 
-    def __init__(self, context: FreshdeskContext, parent: FreshdeskStream) -> None:
-        self.parent = parent
-        super().__init__(context)
+    def __init__(self, context: FreshdeskContext, stats: StreamStats | None = None) -> None:
+        super().__init__(context, stats)
+        self.parent = self.parent_stream(context, stats=self.stats)
+
+    def slices(self) -> Iterable[StreamSlice]:
+        for parent in self.parent.iterate_all():
+            yield StreamSlice(partition={"parent_id": parent["id"]}, cursor_slice={})
 
     def fetch(
         self, stream_slice: Mapping[str, Any], lower_bound: datetime | None
     ) -> Iterator[tuple[Record, datetime | None]]:
-        filters = self.request_filters(lower_bound)
-        for parent in self.parent.iterate_all():
-            try:
-                for page in self.pages(self.endpoint.format(parent_id=parent["id"]), filters):
-                    for record in page.records:
-                        yield self.link_parent(record, parent), page.server_time
-            except ResourceGone:
-                self.stats.count_skipped_child()
+        parent_id = stream_slice["parent_id"]
+        try:
+            path = self.endpoint.format(parent_id=parent_id)
+            for page in self.pages(path, self.request_filters(lower_bound)):
+                for record in page.records:
+                    yield self.link_parent(record, parent_id), page.server_time
+        except ResourceGone:
+            self.stats.count_skipped_child()
 
-    def link_parent(self, record: Record, parent: Record) -> Record:
+    def link_parent(self, record: Record, parent_id: Any) -> Record:
         if self.parent_id_field and record.get(self.parent_id_field) is None:
-            return {**record, self.parent_id_field: parent["id"]}
+            return {**record, self.parent_id_field: parent_id}
         return record

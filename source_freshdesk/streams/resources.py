@@ -65,6 +65,7 @@ class CannedResponseFolders(IncrementalStream):
 
 class CannedResponses(ChildStream, IncrementalStream):
     endpoint = "canned_response_folders/{parent_id}/responses"
+    parent_stream = CannedResponseFolders
     parent_id_field = "folder_id"
 
 
@@ -72,13 +73,23 @@ class DiscussionCategories(IncrementalStream):
     endpoint = "discussions/categories"
 
 
+class DiscussionForums(ChildStream):
+    """Full refresh: forums carry no updated_at."""
+
+    endpoint = "discussions/categories/{parent_id}/forums"
+    parent_stream = DiscussionCategories
+    parent_id_field = "forum_category_id"
+
+
 class DiscussionTopics(ChildStream, IncrementalStream):
     endpoint = "discussions/forums/{parent_id}/topics"
+    parent_stream = DiscussionForums
     parent_id_field = "forum_id"
 
 
 class DiscussionComments(ChildStream, IncrementalStream):
     endpoint = "discussions/topics/{parent_id}/comments"
+    parent_stream = DiscussionTopics
     parent_id_field = "topic_id"
 
 
@@ -125,6 +136,7 @@ class SolutionFolders(ChildStream, IncrementalStream):
     """Folders of every category, and their subfolders at any depth."""
 
     endpoint = "solutions/categories/{parent_id}/folders"
+    parent_stream = SolutionCategories
     subfolders_endpoint = "solutions/folders/{parent_id}/subfolders"
     parent_id_field = "category_id"
 
@@ -152,6 +164,7 @@ class SolutionFolders(ChildStream, IncrementalStream):
 
 class SolutionArticles(ChildStream, IncrementalStream):
     endpoint = "solutions/folders/{parent_id}/articles"
+    parent_stream = SolutionFolders
     parent_id_field = "folder_id"
 
 
@@ -164,11 +177,6 @@ class TicketFields(IncrementalStream):
 
 
 # -- full refresh: no updated_at on these records ----------------------------------------------
-
-
-class DiscussionForums(ChildStream):
-    endpoint = "discussions/categories/{parent_id}/forums"
-    parent_id_field = "forum_category_id"
 
 
 class EmailMailboxes(FreshdeskStream):

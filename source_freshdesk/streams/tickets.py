@@ -14,6 +14,7 @@ from source_freshdesk.pagination import MAX_TICKET_PAGES, PAGE_SIZE, next_page_p
 from source_freshdesk.state import (
     EPOCH,
     CursorTracker,
+    SliceLedger,
     cursor_from_state,
     format_datetime,
     parse_datetime,
@@ -73,6 +74,7 @@ class Tickets(IncrementalStream):
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
         value = value or {}
+        self._ledger = SliceLedger()
         self._views = {
             view: CursorTracker(
                 sorted_by_cursor=True,
@@ -83,7 +85,8 @@ class Tickets(IncrementalStream):
             for view in TICKET_VIEWS
         }
 
-    def stream_slices(self, **_: Any) -> Iterable[StreamSlice]:
+    def slices(self) -> Iterable[StreamSlice]:
+        # One slice per view: each is a keyset walk of its own, read alongside the others.
         for view in TICKET_VIEWS:
             yield StreamSlice(partition={"view": view}, cursor_slice={})
 
@@ -96,14 +99,14 @@ class Tickets(IncrementalStream):
     ) -> Iterable[Record]:
         view = (stream_slice or {}).get("view", DEFAULT_VIEW)
         tracker = self._views[view]
-        saved = tracker.value if sync_mode == SyncMode.incremental else None
-        since = saved or self.config.start_date or EPOCH
+        since = tracker.value or self.config.start_date or EPOCH
         try:
-            for record in self.walk(view, since):
-                tracker.observe(parse_datetime(record.get(self.cursor_field)))
-                yield record
+            yield from self.walk(view, since)
         except StreamUnavailable as unavailable:
             self.skip(unavailable, part=f"the {view} view of stream")
+
+    def tracker_for(self, stream_slice: Mapping[str, Any] | None) -> CursorTracker:
+        return self._views[(stream_slice or {}).get("view", DEFAULT_VIEW)]
 
     def view_params(self, view: str) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -198,31 +201,32 @@ class Tickets(IncrementalStream):
 
 
 class Conversations(IncrementalStream):
-    """Conversations of every ticket updated since the saved state, one slice per tickets page.
+    """Conversations of every ticket updated since the saved state, a slice per batch of tickets.
 
     The state is the parent's cursor (`ticket_updated_at`): tickets come in updated_at order, so
-    after a slice every conversation of every ticket up to that point was emitted.
+    once a batch and every batch before it finished, every conversation of every ticket up to the
+    batch's last ticket was emitted. Batches finish out of order; the ledger keeps the checkpoint
+    behind the oldest batch still in flight.
     """
 
     endpoint = "tickets/{ticket_id}/conversations"
     sorted_by_cursor = True
     gone_statuses = frozenset({403, 404})
     state_key = "ticket_updated_at"  # the parent's cursor, see above
+    # Small batches keep every worker busy to the end and checkpoints close together.
+    tickets_per_slice = 20
 
-    def __init__(self, context: FreshdeskContext) -> None:
-        super().__init__(context)
+    def __init__(self, context: FreshdeskContext, stats: StreamStats | None = None) -> None:
+        super().__init__(context, stats)
         # Only ids and cursors are needed from the parent: no includes, so 1 credit per page.
         self.tickets = Tickets(context, stats=self.stats, includes=())
 
-    def stream_slices(
-        self, sync_mode: SyncMode = SyncMode.full_refresh, **_: Any
-    ) -> Iterable[StreamSlice]:
-        saved = self._tracker.value if sync_mode == SyncMode.incremental else None
-        since = saved or self.config.start_date or EPOCH
+    def slices(self) -> Iterable[StreamSlice]:
+        since = self._tracker.value or self.config.start_date or EPOCH
         batch: list[Record] = []
         for ticket in self.tickets.walk(DEFAULT_VIEW, since):
             batch.append(ticket)
-            if len(batch) == PAGE_SIZE:
+            if len(batch) == self.tickets_per_slice:
                 yield self._slice(batch)
                 batch = []
         if batch:
@@ -235,6 +239,14 @@ class Conversations(IncrementalStream):
             partition={"ticket_ids": [ticket.get("id") for ticket in tickets]},
             cursor_slice={"ticket_updated_at": format_datetime(max(cursors)) if cursors else None},
         )
+
+    def slice_cursor(self, stream_slice: StreamSlice) -> datetime | None:
+        return parse_datetime(stream_slice.cursor_slice.get("ticket_updated_at"))
+
+    def record_emitted(self, record: Record, stream_slice: Mapping[str, Any] | None) -> None:
+        # A conversation's own updated_at says nothing about the parent cursor: only finished
+        # slices move it (finish_slice).
+        self.stats.count_record()
 
     def read_records(
         self,
@@ -249,7 +261,7 @@ class Conversations(IncrementalStream):
         stream_slice = stream_slice or {}
         for ticket_id in stream_slice.get("ticket_ids", []):
             yield from self._conversations_of(ticket_id)
-        self._tracker.observe(parse_datetime(stream_slice.get("ticket_updated_at")))
+        self.finish_slice(stream_slice)
 
     def _conversations_of(self, ticket_id: Any) -> Iterator[Record]:
         try:

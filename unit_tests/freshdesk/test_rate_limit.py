@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 import requests
-from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
 
 from source_freshdesk import SourceFreshdesk
 from source_freshdesk.rate_limit import (
-    CreditWeightedWindow,
+    CAP_PACING_FACTOR,
+    DEFAULT_RATE_LIMIT_PAUSE_SECONDS,
+    EvenPacer,
     FreshdeskAPIBudget,
     HeaderPacer,
     request_credits,
@@ -42,15 +43,9 @@ def test_includes_on_the_tickets_list_cost_two_credits_each() -> None:
     assert request_credits(prepared(f"{base}contacts")) == 1
 
 
-def test_a_weight_above_a_tiny_cap_is_clamped_instead_of_crashing() -> None:
-    policy = CreditWeightedWindow(credits_per_minute=5)
-    request = prepared("https://a.freshdesk.com/api/v2/tickets?include=description,stats,requester")
-    assert policy.get_weight(request) == 5
-
-
 def test_pacer_runs_free_until_remaining_enters_the_reserve_then_spaces_requests() -> None:
     clock = FakeClock()
-    pacer = HeaderPacer(clock=clock, sleep=lambda s: None)
+    pacer = HeaderPacer(clock=clock)
     pacer.observe(response_with({"x-ratelimit-total": "120", "X-Ratelimit-Remaining": "50"}))
     assert pacer.delay_for_next_request() == 0.0
 
@@ -60,29 +55,56 @@ def test_pacer_runs_free_until_remaining_enters_the_reserve_then_spaces_requests
 
 
 def test_pacer_without_headers_never_waits() -> None:
-    pacer = HeaderPacer(clock=FakeClock(), sleep=lambda s: None)
+    pacer = HeaderPacer(clock=FakeClock())
     pacer.observe(response_with({}))
     assert pacer.delay_for_next_request() == 0.0
 
 
-def test_requests_per_minute_is_a_hard_cap_counted_in_credits() -> None:
-    budget = FreshdeskAPIBudget(requests_per_minute=7)
-    budget.acquire_call(
-        prepared("https://a.freshdesk.com/api/v2/tickets?include=stats"), block=False
+def test_requests_per_minute_spaces_requests_evenly_by_their_credits() -> None:
+    clock, slept = FakeClock(), []
+    budget = FreshdeskAPIBudget(requests_per_minute=60, clock=clock, sleep=slept.append)
+    budget.acquire_call(prepared("https://a.freshdesk.com/api/v2/tickets?include=stats"))
+    budget.acquire_call(prepared("https://a.freshdesk.com/api/v2/roles"))
+    budget.acquire_call(prepared("https://a.freshdesk.com/api/v2/roles"))
+
+    spacing = 1 / CAP_PACING_FACTOR  # 60 credits a minute, paced a little below the cap
+    # No burst at the start: the first request costs 3 credits, so the next waits 3 spacings.
+    assert slept == pytest.approx([3 * spacing, 4 * spacing])
+
+
+def test_an_idle_pacer_does_not_bank_slots_for_a_burst() -> None:
+    clock = FakeClock()
+    pacer = EvenPacer(credits_per_minute=60, clock=clock)
+    assert pacer.delay_for(1) == 0.0
+    clock.now = 100.0
+    assert [pacer.delay_for(1) for _ in range(3)] == pytest.approx(
+        [0.0, 1 / CAP_PACING_FACTOR, 2 / CAP_PACING_FACTOR]
     )
-    budget.acquire_call(
-        prepared("https://a.freshdesk.com/api/v2/roles"), block=False
-    )  # 3 + 1 + 3 credits fill the cap
-    budget.acquire_call(
-        prepared("https://a.freshdesk.com/api/v2/tickets?include=stats"), block=False
-    )
-
-    with pytest.raises(CallRateLimitHit) as hit:
-        budget.acquire_call(prepared("https://a.freshdesk.com/api/v2/roles"), block=False)
-    assert hit.value.time_to_wait.total_seconds() > 50  # the moving minute must pass first
 
 
-def test_every_stream_of_a_source_shares_one_budget() -> None:
+def test_a_429_pauses_every_worker_until_its_retry_after_passed() -> None:
+    clock, slept = FakeClock(), []
+    budget = FreshdeskAPIBudget(requests_per_minute=None, clock=clock, sleep=slept.append)
+    limited = response_with({"Retry-After": "7"})
+    limited.status_code = 429
+    budget.update_from_response(prepared("https://a.freshdesk.com/api/v2/tickets"), limited)
+
+    clock.now = 2.0  # another worker asks two seconds later
+    budget.acquire_call(prepared("https://a.freshdesk.com/api/v2/contacts"))
+    assert slept == [5.0]
+
+
+def test_a_429_without_retry_after_still_pauses_everyone() -> None:
+    clock, slept = FakeClock(), []
+    budget = FreshdeskAPIBudget(requests_per_minute=None, clock=clock, sleep=slept.append)
+    limited = response_with({})
+    limited.status_code = 429
+    budget.update_from_response(prepared("https://a.freshdesk.com/api/v2/tickets"), limited)
+    budget.acquire_call(prepared("https://a.freshdesk.com/api/v2/contacts"))
+    assert slept == [DEFAULT_RATE_LIMIT_PAUSE_SECONDS]
+
+
+def test_every_stream_of_a_source_shares_one_budget_and_one_session() -> None:
     streams = SourceFreshdesk().streams({"domain": "acme", "api_key": "key-0123456789"})
-    budgets = {id(stream._http_client._api_budget) for stream in streams}
-    assert len(budgets) == 1
+    assert len({id(stream.context.budget) for stream in streams}) == 1
+    assert len({id(stream.context.session) for stream in streams}) == 1

@@ -157,4 +157,6 @@ def test_ticket_state_checkpoints_every_page(api, sync_mode: SyncMode) -> None:
     cursors = [
         s.state.stream.stream_state.__dict__.get("updated_at") for s in output.state_messages
     ]
-    assert cursors[:2] == [stamp(100), stamp(200)]
+    # Other views finishing alongside may checkpoint in between; every page checkpoints anyway.
+    assert stamp(100) in cursors and stamp(200) in cursors
+    assert cursors == sorted(cursors, key=lambda c: c or "")  # never backwards

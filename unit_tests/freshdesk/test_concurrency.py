@@ -1,0 +1,113 @@
+"""Concurrent reads: slices finishing out of order, checkpoints that never run ahead of records."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from source_freshdesk.state import SliceLedger
+from unit_tests.freshdesk.conftest import (
+    BASE,
+    final_state,
+    make_config,
+    record,
+    records_of,
+    run_read,
+)
+from unit_tests.freshdesk.test_tickets import fake_tickets_api, stamp, ticket
+
+T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+def at(seconds: int) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def test_ledger_checkpoints_only_the_finished_prefix_when_slices_finish_out_of_order() -> None:
+    ledger = SliceLedger()
+    first, second, third = (ledger.open(at(n)) for n in (10, 20, 30))
+    ledger.close_handing_out()
+
+    assert ledger.finish(third) is None  # 1 and 2 still in flight: nothing may be covered
+    assert ledger.finish(first) == at(10)
+    assert ledger.finish(second) == at(30)  # closing the gap releases the whole prefix
+    assert ledger.complete
+
+
+def test_ledger_is_incomplete_until_the_generator_ran_to_its_end() -> None:
+    ledger = SliceLedger()
+    ledger.finish(ledger.open())
+    assert not ledger.complete  # more slices may still come
+    ledger.close_handing_out()
+    assert ledger.complete
+
+
+def test_ledger_is_incomplete_while_any_slice_is_unfinished() -> None:
+    ledger = SliceLedger()
+    ledger.open()
+    ledger.finish(ledger.open())
+    ledger.close_handing_out()
+    assert not ledger.complete
+
+
+def test_ledger_numbers_slices_uniquely_across_threads() -> None:
+    ledger = SliceLedger()
+    numbers: list[int] = []
+    lock = threading.Lock()
+
+    def open_many() -> None:
+        for _ in range(500):
+            number = ledger.open()
+            with lock:
+                numbers.append(number)
+
+    threads = [threading.Thread(target=open_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(numbers) == list(range(2000))
+
+
+def test_conversations_checkpoint_stays_behind_a_slow_early_slice(api, monkeypatch) -> None:
+    # time.sleep is stubbed for the connector's own waits; the fake API needs a real one.
+    real_sleep = time.sleep
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    tickets = [ticket(n, n) for n in range(1, 101)]
+    fake_tickets_api(api, tickets)
+    slow = set(range(1, 21))  # the first slice
+
+    def respond(request: Any, context: Any) -> list[dict[str, Any]]:
+        ticket_id = int(request.path.split("/")[-2])
+        if ticket_id in slow:
+            real_sleep(0.02)
+        return [record(ticket_id * 10, stamp(ticket_id))]
+
+    api.get(requests_matcher("conversations"), json=respond)
+
+    output = run_read(["conversations"], config=make_config(num_workers=6))
+
+    emitted_before: dict[int, set[int]] = {}
+    seen: set[int] = set()
+    for message in output.records_and_state_messages:  # in the order they were written
+        if message.record is not None:
+            seen.add(message.record.data["id"] // 10)
+        elif message.state is not None:
+            cursor = message.state.stream.stream_state.__dict__.get("ticket_updated_at")
+            if cursor:
+                covered = (datetime.fromisoformat(cursor.replace("Z", "+00:00")) - T0).seconds
+                emitted_before[covered] = set(seen)
+    order = [r["id"] // 10 for r in records_of(output, "conversations")]
+    assert order.index(21) < order.index(20)  # later slices really did finish first
+    # Every checkpoint covers only tickets whose conversations were already written.
+    for covered, written in emitted_before.items():
+        assert set(range(1, covered + 1)) <= written
+    assert sorted(r["id"] // 10 for r in records_of(output, "conversations")) == list(range(1, 101))
+    assert final_state(output, "conversations") == {"ticket_updated_at": stamp(100)}
+
+
+def requests_matcher(child: str) -> re.Pattern[str]:
+    return re.compile(rf"{re.escape(BASE)}tickets/\d+/{child}")
