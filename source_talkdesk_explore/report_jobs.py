@@ -309,7 +309,7 @@ def download_entries(
         signed_url = _signed_url(api, job, label)
         if signed_url is None:
             problems.append("file not ready")
-            api.sleep(timing.file_not_ready_wait_s)
+            _wait_unless_last(api, timing, problems, timing.file_not_ready_wait_s)
             continue
         response = api.download(signed_url)
         try:
@@ -322,7 +322,7 @@ def download_entries(
                     response.status_code,
                 )
                 stats.count_retry()
-                api.sleep(_download_retry_wait(timing, len(problems)))
+                _wait_unless_last(api, timing, problems, _download_retry_wait(timing, problems))
                 continue
             stats.count_page()
             report = ReportFile(response.iter_content(DOWNLOAD_CHUNK_BYTES))
@@ -343,7 +343,7 @@ def download_entries(
             problems.append(f"download interrupted ({type(error).__name__})")
             logger.warning("%s: download interrupted; downloading it again.", label)
             stats.count_retry()
-            api.sleep(_download_retry_wait(timing, len(problems)))
+            _wait_unless_last(api, timing, problems, _download_retry_wait(timing, problems))
         except ReportFormatError as error:
             raise _system_error(f"Talkdesk {label}: {error}.") from None
         finally:
@@ -353,8 +353,16 @@ def download_entries(
     )
 
 
-def _download_retry_wait(timing: JobTiming, problems: int) -> float:
-    return capped_exponential(timing.download_retry_wait_s, problems, timing.download_retry_cap_s)
+def _download_retry_wait(timing: JobTiming, problems: list[str]) -> float:
+    return capped_exponential(
+        timing.download_retry_wait_s, len(problems), timing.download_retry_cap_s
+    )
+
+
+def _wait_unless_last(api: ReportApi, timing: JobTiming, problems: list[str], wait: float) -> None:
+    """Wait before the next attempt; after the last one the download fails at once instead."""
+    if len(problems) < timing.max_download_attempts:
+        api.sleep(wait)
 
 
 def _signed_url(api: ReportApi, job: FinishedJob, label: str) -> str | None:

@@ -134,6 +134,15 @@ def test_unreachable_token_url_is_a_config_error_after_a_few_tries() -> None:
     assert "Could not reach the Talkdesk token URL" in (caught.value.message or "")
 
 
+def test_token_retries_wait_on_the_shared_backoff() -> None:
+    clock = FakeClock()
+    with requests_mock.Mocker() as mock:
+        mock.post(TOKEN_URL, exc=requests.ConnectionError("refused"))
+        with pytest.raises(AirbyteTracedException):
+            provider(clock).token()
+    assert clock.sleeps == [1.0, 2.0]
+
+
 def test_token_host_5xx_is_retried() -> None:
     with requests_mock.Mocker() as mock:
         mock.post(TOKEN_URL, [{"status_code": 502, "text": "<html>"}, {"json": token_body()}])

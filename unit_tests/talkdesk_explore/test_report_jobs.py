@@ -291,6 +291,16 @@ def test_a_body_that_simply_ends_early_is_downloaded_again_without_repeats(mock)
     assert download(mock) == entries
 
 
+def test_refused_downloads_back_off_doubling_and_fail_without_a_last_wait(mock) -> None:
+    clock = FakeClock()
+    mock.get(files_url(), status_code=302, headers={"Location": SIGNED})
+    mock.get(SIGNED, status_code=403, text="<Error><Code>AccessDenied</Code></Error>")
+    with pytest.raises(AirbyteTracedException) as caught:
+        download(mock, clock)
+    assert clock.sleeps == [1.0, 2.0, 4.0]  # 4 attempts, 3 waits between them
+    assert "after 4 attempts" in (caught.value.message or "")
+
+
 def test_report_without_entries_fails_instead_of_yielding_nothing(mock) -> None:
     mock.get(files_url(), status_code=303, headers={"Location": SIGNED})
     mock.get(SIGNED, json={"total": 3})
