@@ -110,4 +110,6 @@ def test_a_stream_with_nothing_new_to_read_creates_no_job_and_says_why() -> None
         assert not [r for r in mock.request_history if "/jobs" in r.path]
     assert output.records == [] and not output.errors
     summary = [m.log.message for m in output.logs if "Sync summary: stream=calls" in m.log.message]
-    assert summary and summary[0].endswith("jobs=0 skipped_children=0 skipped=up_to_date")
+    assert summary and summary[0].endswith(
+        "jobs=0 skipped_children=0 peak_concurrency=0 skipped=up_to_date"
+    )
