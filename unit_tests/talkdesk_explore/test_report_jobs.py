@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 
 import pytest
 import requests_mock
@@ -10,6 +11,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from connector_common.stats import StreamStats
 from source_talkdesk_explore.report_jobs import FinishedJob, JobTiming, Phase, download_entries
+from source_talkdesk_explore.sleeper import Sleeper, SyncCancelledError
 
 from .factories import (
     STORAGE_URL,
@@ -161,6 +163,30 @@ def test_quota_that_stays_full_past_the_job_timeout_fails_transiently(mock) -> N
         report_job(FakeClock(), job_timeout_s=300).run()
     assert caught.value.failure_type == FailureType.transient_error
     assert "quota" in (caught.value.message or "")
+
+
+def test_quota_wait_is_a_job_state_whose_wait_ends_when_the_sync_is_cancelled(mock) -> None:
+    mock.post(jobs_url(), status_code=429, headers={"Retry-After": "600"})
+    sleeper = Sleeper()
+    job = report_job(FakeClock())
+    job.api.sleep = sleeper  # the sync's interruptible sleep
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            job.run()
+        except BaseException as error:
+            outcome.append(error)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    while not job.stats.rate_limit_waits and worker.is_alive():
+        worker.join(0.01)
+    assert job.phase is Phase.QUOTA_WAIT and job.attempts == 1
+    sleeper.cancel()
+    worker.join(10)
+    assert not worker.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], SyncCancelledError)
 
 
 def test_slow_job_is_abandoned_by_its_own_timeout_not_a_retry_count(mock) -> None:
