@@ -48,11 +48,8 @@ class JobTicket:
         assert self._result is not None
         return self._result
 
-    @property
-    def settled(self) -> bool:
-        return self._done.is_set()
-
-    def _settle(self, result: FinishedJob | None, error: BaseException | None) -> None:
+    def settle(self, result: FinishedJob | None, error: BaseException | None) -> None:
+        """The scheduler's side of the promise: the first outcome wins."""
         if not self._done.is_set():
             self._result, self._error = result, error
             self._done.set()
@@ -96,7 +93,7 @@ class JobScheduler:
             dropped = [ticket for ticket in self._queue if ticket.stream_name == stream_name]
             self._queue = kept
         for ticket in dropped:
-            ticket._settle(None, TicketCancelledError(stream_name))
+            ticket.settle(None, TicketCancelledError(stream_name))
 
     def shutdown(self, timeout_s: float = 5.0) -> None:
         with self._lock:
@@ -105,7 +102,7 @@ class JobScheduler:
             self._queue.clear()
             self._lock.notify_all()
         for ticket in dropped:
-            ticket._settle(None, TicketCancelledError(ticket.stream_name))
+            ticket.settle(None, TicketCancelledError(ticket.stream_name))
         self._sleeper.cancel()
         for worker in self._workers:
             worker.join(timeout_s)
@@ -129,11 +126,11 @@ class JobScheduler:
                 self.in_flight += 1
                 self.max_in_flight = max(self.max_in_flight, self.in_flight)
             try:
-                ticket._settle(self._run_job(ticket), None)
+                ticket.settle(self._run_job(ticket), None)
             except SyncCancelledError:
-                ticket._settle(None, TicketCancelledError(ticket.stream_name))
+                ticket.settle(None, TicketCancelledError(ticket.stream_name))
             except BaseException as error:
-                ticket._settle(None, error)
+                ticket.settle(None, error)
             finally:
                 with self._lock:
                     self.in_flight -= 1

@@ -21,7 +21,3 @@ class Sleeper:
 
     def cancel(self) -> None:
         self._cancelled.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled.is_set()
