@@ -1,7 +1,7 @@
 """The two HTTP paths of a sync: the CDK HttpClient for the Explore API, a plain session for storage.
 
 Redirects are never followed on the API: the job state machine reads every `Location` itself
-because Talkdesk answers a finished job with 300, which `requests` does not follow (research A3.2).
+because Talkdesk answers a finished job with 300, which `requests` does not follow.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Not the CDK's `Oauth2Authenticator`: it sends no timeout on the token call, retr
 token host for up to 5 minutes (a `check` against a wrong URL would hang), always posts a
 `refresh_token` field, drops the granted `scope` that `check` must verify, and turns every
 rejection into a generic "refresh token rejected" message. Talkdesk wants HTTP Basic client
-authentication with `grant_type=client_credentials` in the form body (research A1.3).
+authentication with `grant_type=client_credentials` in the form body.
 """
 
 from __future__ import annotations

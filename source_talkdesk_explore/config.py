@@ -17,7 +17,7 @@ from .errors import config_error
 
 Region = Literal["us", "eu", "ca", "au", "uk"]
 
-# Explore API hosts per region (research A2). The token host embeds the account name, so it always
+# Explore API hosts per region. The token host embeds the account name, so it always
 # comes from `auth_url`.
 REGION_API_URLS: dict[str, str] = {
     "us": "https://api.talkdeskapp.com",

@@ -384,7 +384,7 @@ def _signed_url(api: ReportApi, job: FinishedJob, label: str) -> str | None:
 
 
 def _job_body(response: requests.Response) -> dict[str, Any]:
-    """The job object, whether wrapped in `job` (what Talkdesk sends) or flat (what S1 lists)."""
+    """The job object, whether wrapped in `job` (what Talkdesk sends) or flat (as some answer)."""
     try:
         body = response.json()
     except ValueError:

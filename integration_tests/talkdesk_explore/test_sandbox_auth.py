@@ -1,4 +1,4 @@
-"""The sandbox's token host and bearer-token checks behave like Talkdesk's (research A1, e1-e5)."""
+"""The sandbox's token host and bearer-token checks behave like Talkdesk's."""
 
 from __future__ import annotations
 

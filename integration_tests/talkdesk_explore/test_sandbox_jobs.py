@@ -1,4 +1,4 @@
-"""Report job creation, validation, quota and lifecycle in the sandbox (research A3, e6-e13)."""
+"""Report job creation, validation, quota and lifecycle in the sandbox."""
 
 from __future__ import annotations
 

@@ -91,7 +91,7 @@ def test_primary_keys_are_unique_over_the_whole_history(
 
 
 def test_user_id_and_flow_id_alone_are_not_unique(sandbox: TalkdeskSandbox) -> None:
-    # The reason 0.1.0's primary keys were wrong must stay visible in the data (research b2/b3).
+    # The reason 0.1.0's primary keys were wrong must stay visible in the data.
     day = (sandbox.history_start, sandbox.history_start + timedelta(days=1))
     users = Counter(e["user_id"] for e in sandbox.rows("user_status", *day))
     flows = Counter(e["flow_id"] for e in sandbox.rows("studio_flow_execution", *day))

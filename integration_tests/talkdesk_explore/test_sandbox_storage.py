@@ -1,4 +1,4 @@
-"""The signed-URL storage host behaves like S3 pre-signed GETs (research A3.3, e14-e17)."""
+"""The signed-URL storage host behaves like S3 pre-signed GETs."""
 
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ class TokenIssuer:
                 raise ScopeNotGranted(" ".join(missing))
             scopes = frozenset(requested)
         else:
-            # Talkdesk grants every scope of the client when none is requested (research A1.3).
+            # Talkdesk grants every scope of the client when none is requested.
             scopes = frozenset(granted)
         token = secrets.token_urlsafe(32)
         issued = IssuedToken(scopes, time.monotonic() + lifetime, lifetime)

@@ -16,7 +16,7 @@ from .stats import RequestStats
 from .storage import UrlSigner
 
 REDIRECT_CODES = (300, 302, 303)
-# Report files are kept for 30 days (research A3.3); after that the job reads as deleted.
+# Report files are kept for 30 days; after that the job reads as deleted.
 FILE_RETENTION = timedelta(days=30)
 
 

@@ -3,8 +3,8 @@
 Every UTC day of every report type gets its own random generator seeded from (seed, type, day), so
 any window can be served without generating the whole history and the same settings always give
 the same rows. Each row has a *filter time*: the cursor value the real report selects by (end
-times, see research b1-b5); when a nullable cursor is null the start time is used instead, which is
-what a connector falls back to.
+times); when a nullable cursor is null the start time is used instead, which is what a connector
+falls back to.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from .timestamps import (
     format_entry_time,
 )
 
-# Cursor field per report type, as the reference connector and research (b) use them.
+# Cursor field per report type, as the reference connector uses them.
 CURSOR_FIELDS: dict[str, str] = {
     "calls": "end_at",
     "user_status": "status_end_at",
@@ -43,7 +43,7 @@ FALLBACK_CURSOR_FIELDS: dict[str, str] = {
     "ring_attempts": "ring_started_at_time",
 }
 
-# Unique keys per research (b): single ids where they exist, composites where they do not.
+# Unique keys: single ids where they exist, composites where they do not.
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "calls": ("call_id",),
     "user_status": ("user_id", "status_start_at", "status_label"),
@@ -52,7 +52,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "ring_attempts": ("ring_attempt_id",),
 }
 
-# Reports whose file carries top-level type/version next to entries/total (research A4).
+# Reports whose file carries top-level type/version next to entries/total.
 VERSIONED_REPORTS = frozenset({"calls", "user_status"})
 
 DAY_SECONDS = 86_400
@@ -218,7 +218,7 @@ def _calls(rng: random.Random, pools: _Pools, day: datetime, count: int) -> list
                     "is_mood_prompted": rng.choice((None, True, False)),
                     "team_id": person.team_id if person else None,
                     "team_name": person.team_name if person else None,
-                    # Fields the 0.1.0 schema missed (research b1).
+                    # Fields the 0.1.0 schema missed.
                     "rating_reason": rng.choice((None, "", "quick answer")) if rated else None,
                     "agent_disconnected": _yes_no(rng, 0.3) if answered else None,
                     "data_status": "Valid",
@@ -348,7 +348,7 @@ def _contacts(rng: random.Random, pools: _Pools, day: datetime, count: int) -> l
     rows = []
     interaction_id = _hex(rng)
     for index, (offset, style) in enumerate(zip(offsets, styles, strict=True)):
-        # A transfer opens a second contact in the same interaction (research b4).
+        # A transfer opens a second contact in the same interaction.
         if index == 0 or rng.random() > 0.2:
             interaction_id = _hex(rng)
         anchor = day + timedelta(seconds=offset)

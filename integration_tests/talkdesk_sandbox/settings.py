@@ -56,11 +56,11 @@ class TalkdeskSandboxSettings:
     retry_after_s: int | None = None
     rows_per_day: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_ROWS_PER_DAY))
     # Late-arriving data: a row shows up in reports only this many seconds after its filter time
-    # (Talkdesk documents 60 s to 5 min for Explore, research A6).
+    # (Talkdesk documents 60 s to 5 min for Explore).
     visibility_delay_s: float = 0.0
-    # Serve report files with Content-Encoding: gzip (research e18).
+    # Serve report files with Content-Encoding: gzip, as some storage hosts do.
     gzip_reports: bool = False
-    # Some token responses lack `scope` (research e4).
+    # Some token responses lack `scope`.
     token_scope_in_response: bool = True
     # Quirks of the create response seen across Talkdesk doc versions and peers.
     create_status_code: int = 202

@@ -1,6 +1,6 @@
 """How the sandbox writes and reads datetimes.
 
-Report entries mix the styles the research found in Talkdesk payloads; the API itself accepts
+Report entries mix the styles seen in Talkdesk payloads; the API itself accepts
 ISO-8601 timespans with or without an offset (naive values are read in the job's timezone).
 """
 

@@ -1,4 +1,4 @@
-"""Validation of a create-job request body, with the rejection causes Talkdesk documents (A3.1)."""
+"""Validation of a create-job request body, with the rejection causes Talkdesk documents."""
 
 from __future__ import annotations
 
