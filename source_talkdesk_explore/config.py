@@ -180,4 +180,4 @@ def _strip_grant_type(url: str) -> str:
     """0.1.0 made users put `grant_type` in the token URL; it now goes in the form body only."""
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "grant_type"]
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
