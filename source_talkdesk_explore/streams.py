@@ -3,7 +3,9 @@
 The HttpStream pieces describe the report's job endpoint (POST `data/reports/{report}/jobs` with the
 window as body). A window is not one request but a job lifecycle (create, poll, redirect, signed
 download) that `report_jobs` runs ahead on scheduler threads; every API request of it goes through
-this stream's CDK HttpClient and error handler.
+this stream's `ExploreClient`, a CDK HttpClient of its own with the stream's error handler. The
+client the HttpStream base builds for its default page loop is never used: `read_records` reads a
+window's file instead.
 """
 
 from __future__ import annotations
