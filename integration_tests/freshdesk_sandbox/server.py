@@ -5,14 +5,21 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import datetime as dt
 import http
+import ipaddress
 import json
+import shutil
 import socket
+import ssl
 import sys
+import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -99,16 +106,93 @@ class _Response:
         return cls(status, text.encode("utf-8"), "text/html; charset=utf-8")
 
 
+def write_self_signed_certificate(hosts: Iterable[str], directory: Path) -> tuple[Path, Path]:
+    """Write a fresh self-signed certificate for `hosts` (names or IPs) and its key; return both paths.
+
+    One certificate that is its own CA: a client trusts it by pointing its CA bundle at the
+    certificate file. CA:TRUE, key usages and key identifiers keep strict verifiers
+    (Python 3.13's VERIFY_X509_STRICT) happy too.
+    """
+    # Imported here so the sandbox stays stdlib-only unless TLS is asked for.
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    alt_names: list[x509.GeneralName] = []
+    for host in sorted(set(hosts)):
+        try:
+            alt_names.append(x509.IPAddress(ipaddress.ip_address(host.strip("[]"))))
+        except ValueError:
+            alt_names.append(x509.DNSName(host))
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Freshdesk sandbox")])
+    now = dt.datetime.now(dt.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        # Real time, not the sandbox clock: clients check validity against their own clock.
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "sandbox-cert.pem", directory / "sandbox-key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     request_queue_size = 128
     app: FreshdeskSandbox
+    ssl_context: ssl.SSLContext | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.open_sockets: set[socket.socket] = set()
         self.sockets_lock = threading.Lock()
         super().__init__(*args, **kwargs)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        request, client_address = super().get_request()
+        if self.ssl_context is not None:
+            # The handshake waits for the handler thread (see _Handler.setup): done here, in the
+            # accept loop, one slow or distrustful client would stall every other connection.
+            request = self.ssl_context.wrap_socket(
+                request, server_side=True, do_handshake_on_connect=False
+            )
+        return request, client_address
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self.sockets_lock:
@@ -123,7 +207,8 @@ class _HTTPServer(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients that time out or hang up mid-response are normal under fault injection;
         # anything else is a sandbox bug worth the traceback.
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+        # A TLS client that rejects the certificate or hangs up mid-handshake is just as normal.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, ssl.SSLError)):
             return
         super().handle_error(request, client_address)
 
@@ -141,6 +226,8 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
 
     def setup(self) -> None:
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.do_handshake()
         super().setup()
         # Headers and body go out in one write, but keep Nagle off for the odd split write.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -197,11 +284,19 @@ class FreshdeskSandbox:
         self._port = port
         self._server: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # TLS mode only: the directory holding the certificate and key made at start().
+        self._tls_dir: Path | None = None
 
     # ---- lifecycle -----------------------------------------------------------------------------
     def start(self) -> FreshdeskSandbox:
         server = _HTTPServer(("127.0.0.1", self._port), _Handler)
         server.app = self
+        if self.settings.tls:
+            try:
+                server.ssl_context = self._tls_context()
+            except BaseException:
+                server.server_close()
+                raise
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -218,6 +313,17 @@ class FreshdeskSandbox:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = None
+        if self._tls_dir is not None:
+            shutil.rmtree(self._tls_dir, ignore_errors=True)
+            self._tls_dir = None
+
+    def _tls_context(self) -> ssl.SSLContext:
+        self._tls_dir = Path(tempfile.mkdtemp(prefix="freshdesk-sandbox-tls-"))
+        hosts = {*self.settings.account_hosts, "127.0.0.1", "localhost"}
+        cert_path, key_path = write_self_signed_certificate(hosts, self._tls_dir)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_path, key_path)
+        return context
 
     def __enter__(self) -> FreshdeskSandbox:
         return self.start()
@@ -232,8 +338,19 @@ class FreshdeskSandbox:
         return self._server.server_address[1]
 
     @property
+    def scheme(self) -> str:
+        return "https" if self.settings.tls else "http"
+
+    @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    @property
+    def ca_file(self) -> str:
+        """TLS mode: the certificate file a client must trust (REQUESTS_CA_BUNDLE, SSL_CERT_FILE)."""
+        if self._tls_dir is None:
+            raise RuntimeError("the sandbox is not serving TLS (settings.tls) or is not running")
+        return str(self._tls_dir / "sandbox-cert.pem")
 
     @property
     def api_key(self) -> str:
@@ -546,7 +663,7 @@ class FreshdeskSandbox:
             kept = [p for p in kept if unquote(p.split("=", 1)[0]) != "per_page"]
         kept.append(f"page={page + 1}")
         host = headers.get("Host") or f"127.0.0.1:{self.port}"
-        url = f"http://{host}{path}?{'&'.join(kept)}"
+        url = f"{self.scheme}://{host}{path}?{'&'.join(kept)}"
         if self.settings.link_style == "docs_example":
             return f'< {url}>;rel="next"'
         separator = ";" if self.settings.link_style == "no_space" else "; "

@@ -77,3 +77,8 @@ class SandboxSettings:
 
     link_style: LinkStyle = "standard"
     full_last_page_advertises_next: bool = False
+
+    # Serve https with a self-signed certificate made at start() for account_hosts (plus 127.0.0.1
+    # and localhost); clients trust `FreshdeskSandbox.ca_file`. Off by default: tests speak http.
+    # Needs the `cryptography` package (installed with the CDK) only when on.
+    tls: bool = False
