@@ -23,6 +23,9 @@ setup(
         "requests>=2.31",
         "pendulum>=3.0,<4",
         "pydantic>=2.7,<3",
+        # Parses Freshdesk's JSON pages several times faster than the standard library (it also
+        # comes with the CDK, which serializes messages with it).
+        "orjson>=3.9",
     ],
     extras_require={
         "tests": [
