@@ -12,7 +12,6 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from functools import cached_property
 from typing import Any
 
 import requests
@@ -119,14 +118,6 @@ class FreshdeskStream(HttpStream, ABC):
 
     def path(self, **_: Any) -> str:
         return self.endpoint
-
-    @cached_property
-    def json_schema(self) -> Mapping[str, Any]:
-        return super().get_json_schema()
-
-    def get_json_schema(self) -> Mapping[str, Any]:
-        # The engine asks for the schema once per record; load it from the package once.
-        return self.json_schema
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
         return None  # pages() follows the Link header itself, with its own per-read context
