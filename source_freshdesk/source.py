@@ -37,6 +37,7 @@ from source_freshdesk.checkpoints import FullRefreshCheckpoints, StreamCheckpoin
 from source_freshdesk.config import FreshdeskConfig
 from source_freshdesk.connection_check import check_connection
 from source_freshdesk.rate_limit import FreshdeskAPIBudget
+from source_freshdesk.streams import admin
 from source_freshdesk.streams import resources as r
 from source_freshdesk.streams.base import FreshdeskContext, FreshdeskStream, IncrementalStream
 from source_freshdesk.streams.tickets import Conversations, Tickets
@@ -107,6 +108,11 @@ class SourceFreshdesk(AbstractSource):
             r.TicketFields(context),
             Tickets(context),
             r.TimeEntries(context),
+            admin.Account(context),
+            admin.AutomationRules(context),
+            admin.CompanyFields(context),
+            admin.ContactFields(context),
+            admin.TicketForms(context),
         ]
 
     def read(

@@ -5,15 +5,13 @@ from __future__ import annotations
 import pytest
 
 from integration_tests.freshdesk.conftest import ids
-from integration_tests.freshdesk_sandbox import STREAM_NAMES
-
-PRIMARY_KEYS = {"settings": "primary_language"}
+from integration_tests.freshdesk_sandbox import RECORD_KEYS, STREAM_NAMES
 
 
 @pytest.mark.parametrize("stream", sorted(STREAM_NAMES))
 def test_every_stream_emits_exactly_the_sandbox_records(full_sync, stream: str) -> None:
     sandbox, output = full_sync
-    key = PRIMARY_KEYS.get(stream, "id")
+    key = RECORD_KEYS.get(stream, "id")
     got = ids(output.records(stream), key)
     want = ids(sandbox.records(stream), key)
     assert len(got) == len(set(got)), "a record was emitted twice"

@@ -6,6 +6,13 @@ with FreshdeskSandbox(SandboxSettings(ticket_count=500)) as sandbox:
 
 from .server import FreshdeskSandbox
 from .settings import SandboxSettings
-from .store import STREAM_NAMES
+from .store import AIRBYTE_STREAM_NAMES, NEW_STREAM_NAMES, RECORD_KEYS, STREAM_NAMES
 
-__all__ = ["STREAM_NAMES", "FreshdeskSandbox", "SandboxSettings"]
+__all__ = [
+    "AIRBYTE_STREAM_NAMES",
+    "NEW_STREAM_NAMES",
+    "RECORD_KEYS",
+    "STREAM_NAMES",
+    "FreshdeskSandbox",
+    "SandboxSettings",
+]

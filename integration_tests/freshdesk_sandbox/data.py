@@ -15,6 +15,7 @@ from .seed_account import (
     build_team,
     build_ticket_fields,
 )
+from .seed_admin import build_admin_metadata
 from .seed_knowledge import build_discussions, build_solutions
 from .seed_people import build_companies, build_contacts
 from .seed_tickets import build_ratings_and_time_entries, build_tickets, conversations_for
@@ -40,7 +41,8 @@ __all__ = [
     "conversations_for",
 ]
 
-# Order matters: later builders point at ids the earlier ones created.
+# Order matters: later builders point at ids the earlier ones created. Builders added after the
+# original 28 streams' come last, so the random sequence (and every older record) stays the same.
 _BUILDERS = (
     build_catalog,
     build_team,
@@ -53,6 +55,7 @@ _BUILDERS = (
     build_contacts,
     build_tickets,
     build_ratings_and_time_entries,
+    build_admin_metadata,
 )
 
 

@@ -520,6 +520,10 @@ def build_routes(legacy_skills_route_404: bool) -> list[Route]:
             feature="timesheets",
         ),
     ]
+    # The endpoints beyond Airbyte's 28 streams live in their own module, which builds on this one.
+    from .routes_more import more_routes
+
+    routes += more_routes()
     if not legacy_skills_route_404:
         routes.append(_r("skills", _all("skills"), admin_only=True, feature="skills"))
     return routes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -17,14 +18,15 @@ from .data import (
     build_dataset,
     conversations_for,
 )
+from .seed_admin import admin_ticket_field_view
 from .settings import SandboxSettings
 
 # The include set a full sync of the tickets stream asks for; ground truth is shaped by it.
 SYNC_TICKET_INCLUDES = frozenset({"description", "requester", "stats"})
 # Resources the real API serialises with a +05:30 offset instead of Z.
 IST_STREAMS = frozenset({"groups", "agents", "canned_response_folders", "canned_responses"})
-# The 28 Airbyte stream names; records() answers for each.
-STREAM_NAMES = (
+# The 28 Airbyte stream names, then the ones source-freshdesk adds; records() answers for each.
+AIRBYTE_STREAM_NAMES = (
     "agents",
     "business_hours",
     "canned_response_folders",
@@ -54,6 +56,16 @@ STREAM_NAMES = (
     "tickets",
     "time_entries",
 )
+NEW_STREAM_NAMES = (
+    "account",
+    "automation_rules",
+    "company_fields",
+    "contact_fields",
+    "ticket_forms",
+)
+STREAM_NAMES = AIRBYTE_STREAM_NAMES + NEW_STREAM_NAMES
+# The field that identifies a ground-truth record where it is not `id`.
+RECORD_KEYS = {"settings": "primary_language", "account": "account_id"}
 TICKET_ORDER_FIELDS = ("created_at", "due_by", "updated_at", "status")
 
 
@@ -89,7 +101,7 @@ class Store:
         self.data: Dataset = build_dataset(settings, clock.start_epoch)
         self._cache: dict[tuple, list] = {}
         self._by_id = {
-            name: {record["id"]: record for record in records}
+            name: {record["id"]: record for record in records if "id" in record}
             for name, records in self.data.lists.items()
         }
         self._by_id["contacts"] = {c["id"]: c for c in self.data.contacts}
@@ -254,11 +266,21 @@ class Store:
                 out = self.contacts(state=None, since=None)
             elif stream == "settings":
                 out = [self.data.settings_object]
+            elif stream == "ticket_fields":
+                out = self.admin_ticket_field_views()
             elif stream in self.data.lists:
                 out = self.data.lists[stream]
             else:
                 raise KeyError(f"unknown stream {stream!r}; expected one of {STREAM_NAMES}")
             return _deep_copy(out)
+
+    def admin_ticket_field_views(self) -> list[Record]:
+        """ticket_fields as an admin key reads them: the public list joined with the admin list."""
+        admin = {f["id"]: f for f in self.data.lists["admin_ticket_fields"]}
+        return [
+            admin_ticket_field_view(f, admin.get(f["id"], {}), with_sections=True)
+            for f in self.data.lists["ticket_fields"]
+        ]
 
     def _conversation_records(self) -> list[Record]:
         out: list[Record] = []
@@ -289,7 +311,9 @@ class Store:
         now = self.clock.now()
         if latest is None:
             return now
-        return max(now, parse_api_datetime(latest) + 1)
+        # Automation rules stamp milliseconds ("...:27.201Z"); whole seconds are enough here.
+        whole_seconds = re.sub(r"\.\d+(?=Z|[+-]\d{2}:?\d{2}$)", "", latest)
+        return max(now, parse_api_datetime(whole_seconds) + 1)
 
     def _changed(self) -> None:
         self._cache.clear()

@@ -1,4 +1,7 @@
-"""Every Freshdesk stream other than tickets and conversations, one small class per endpoint."""
+"""Every Freshdesk stream other than tickets and conversations, one small class per endpoint.
+
+TicketFields lives with the other field definitions in admin.py and is re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from source_freshdesk.streams.admin import TicketFields
 from source_freshdesk.streams.base import (
     ChildStream,
     FreshdeskStream,
@@ -13,6 +17,8 @@ from source_freshdesk.streams.base import (
     Record,
     ResourceGone,
 )
+
+__all__ = ["TicketFields"]  # the rest are used through the module
 
 # -- incremental, filtered by the API ---------------------------------------------------------
 
@@ -170,10 +176,6 @@ class SolutionArticles(ChildStream, IncrementalStream):
 
 class Surveys(IncrementalStream):
     endpoint = "surveys"
-
-
-class TicketFields(IncrementalStream):
-    endpoint = "ticket_fields"
 
 
 # -- full refresh: no updated_at on these records ----------------------------------------------

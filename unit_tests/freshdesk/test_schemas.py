@@ -55,16 +55,30 @@ EXPECTED_STREAMS = frozenset(
         "ticket_fields",
         "tickets",
         "time_entries",
+        # Beyond Airbyte's 28:
+        "account",
+        "automation_rules",
+        "company_fields",
+        "contact_fields",
+        "ticket_forms",
     }
 )
 # These resources have no reliable created_at/updated_at pair in the API, so the connector
 # cannot use updated_at as their cursor; every other stream must declare both.
 STREAMS_WITHOUT_TIMESTAMPS = frozenset(
-    {"discussion_forums", "email_mailboxes", "settings", "sla_policies", "scenario_automations"}
+    {
+        "discussion_forums",
+        "email_mailboxes",
+        "settings",
+        "sla_policies",
+        "scenario_automations",
+        "account",
+    }
 )
 STREAMS_WITH_TIMESTAMPS = sorted(EXPECTED_STREAMS - STREAMS_WITHOUT_TIMESTAMPS)
 PRIMARY_KEYS = {
-    name: "primary_language" if name == "settings" else "id" for name in EXPECTED_STREAMS
+    name: {"settings": "primary_language", "account": "account_id"}.get(name, "id")
+    for name in EXPECTED_STREAMS
 }
 FORBIDDEN_KEYWORDS = ("$ref", "allOf", "not")
 # Identifiers the API serialises as strings: ones minted outside Freshdesk (a Twitter user id,
@@ -79,6 +93,7 @@ EXTERNAL_STRING_IDS = frozenset(
         "visitor_id",
         "org_agent_id",
         "org_company_id",
+        "bundle_id",  # the account's Freshworks bundle
     }
 )
 BEYOND_FLOAT_PRECISION = 2**53 + 1
@@ -264,7 +279,7 @@ def make_conversation(**overrides: Any) -> dict[str, Any]:
 # --- file set and shape ------------------------------------------------------------------
 
 
-def test_exactly_the_28_stream_schemas_are_shipped() -> None:
+def test_exactly_the_expected_stream_schemas_are_shipped() -> None:
     shipped = {path.stem for path in SCHEMAS_DIR.glob("*.json")}
     assert shipped == EXPECTED_STREAMS
     assert not [p for p in SCHEMAS_DIR.iterdir() if p.is_dir()], "no shared/ $ref folder expected"
