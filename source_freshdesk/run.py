@@ -1,9 +1,8 @@
 import sys
 
-from airbyte_cdk.entrypoint import launch
-
+from connector_common.launch import launch_source
 from source_freshdesk.source import SourceFreshdesk
 
 
 def run() -> None:
-    launch(SourceFreshdesk(), sys.argv[1:])
+    launch_source(SourceFreshdesk(), sys.argv[1:])

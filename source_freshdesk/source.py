@@ -32,11 +32,20 @@ from airbyte_cdk.sources.streams.concurrent.helpers import get_primary_key_from_
 from airbyte_cdk.sources.utils.slice_logger import DebugSliceLogger
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_common.input_files import (
+    package_connection_specification,
+    package_schema_names,
+    read_catalog_file,
+    read_config_file,
+    read_state_file,
+)
+from connector_common.state_values import cursor_cleaner
 from source_freshdesk.auth import api_key_authenticator
 from source_freshdesk.checkpoints import FullRefreshCheckpoints, StreamCheckpoints
 from source_freshdesk.config import FreshdeskConfig
 from source_freshdesk.connection_check import check_connection
 from source_freshdesk.rate_limit import FreshdeskAPIBudget
+from source_freshdesk.state import read_cursor
 from source_freshdesk.streams import admin
 from source_freshdesk.streams import resources as r
 from source_freshdesk.streams.base import FreshdeskContext, FreshdeskStream, IncrementalStream
@@ -51,7 +60,34 @@ MAX_SLICE_GENERATORS = 3
 READ_FIRST = ("conversations", "tickets", "contacts", "companies")
 
 
+# What the shared file reader needs to know about this source (connector_common/input_files.py).
+_SPEC = package_connection_specification("source_freshdesk")
+_STREAM_NAMES = package_schema_names("source_freshdesk")
+# Cursor keys of any stream's state, and the tickets state's nested views (deleted, spam).
+_CLEAN_STATE = cursor_cleaner(
+    lambda _stream: ("updated_at", "ticket_updated_at"),
+    read_cursor,
+    nested_keys=("deleted", "spam"),
+)
+
+
 class SourceFreshdesk(AbstractSource):
+    # The three input files are read through the shared path: a broken file is a config_error
+    # that names the file and the problem, a saved cursor that cannot be used is warned about.
+    @classmethod
+    def read_config(cls, config_path: str) -> MutableMapping[str, Any]:
+        return read_config_file(config_path, _SPEC)
+
+    @classmethod
+    def read_state(cls, state_path: str) -> list[AirbyteStateMessage]:
+        return read_state_file(
+            state_path, source="source-freshdesk", known_streams=_STREAM_NAMES, clean=_CLEAN_STATE
+        )
+
+    @classmethod
+    def read_catalog(cls, catalog_path: str) -> ConfiguredAirbyteCatalog:
+        return read_catalog_file(catalog_path)
+
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         # Overridden so a failure reads as its message, not as the repr the CDK would print.
         try:

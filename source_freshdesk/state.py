@@ -9,14 +9,18 @@ otherwise be skipped next time).
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pendulum
 
+from connector_common.state_values import epoch_datetime, unusable_reason, warn_unusable_cursor
+
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH_RE = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -99,10 +103,43 @@ class CursorTracker:
             self._committed = target
 
 
-def cursor_from_state(state: Mapping[str, Any] | None, key: str) -> datetime | None:
-    if not isinstance(state, Mapping):
+# Hears about a saved cursor that cannot be used: (state key, value, why). The stream then starts
+# from the configured start_date (connector_common/state_values.py states the rule).
+UnusableCursorHook = Callable[[str, Any, str], None]
+
+
+def read_cursor(value: Any) -> datetime | None:
+    """A saved cursor value as a UTC datetime: what parse_datetime reads, plus epoch seconds or
+    milliseconds (numbers or numeric strings), which hand-edited and other tools' states carry.
+    Raises ValueError for an epoch no datetime holds; None for anything else unreadable."""
+    if isinstance(value, bool):
         return None
-    return parse_datetime(state.get(key))
+    if isinstance(value, (int, float)):
+        return epoch_datetime(value)
+    moment = parse_datetime(value)
+    # ISO 8601 first: a basic-format date such as "20240101" keeps meaning that day.
+    if moment is None and isinstance(value, str) and _EPOCH_RE.match(value.strip()):
+        return epoch_datetime(float(value))
+    return moment
+
+
+def cursor_from_state(
+    state: Mapping[str, Any] | None, key: str, on_unusable: UnusableCursorHook | None = None
+) -> datetime | None:
+    """The saved cursor under `key`, or None. A value that cannot be used is reported to
+    `on_unusable` (by default a WARN line) instead of being dropped without a word."""
+    if not isinstance(state, Mapping) or state.get(key) is None:
+        return None
+    value = state[key]
+    moment, reason = unusable_reason(value, read_cursor)
+    if reason is not None:
+        (on_unusable or _warn_unusable)(key, value, reason)
+    return moment
+
+
+def _warn_unusable(key: str, value: Any, reason: str) -> None:
+    # Without a hook the stream is not known here; the key and value still say which cursor.
+    warn_unusable_cursor(None, key, value, reason)
 
 
 class SliceLedger:

@@ -10,10 +10,10 @@ import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from connector_common.state_values import epoch_datetime
+
 UTC = timezone.utc
 
-# Epoch numbers above this are milliseconds (seconds would be past the year 5000).
-_MILLIS_THRESHOLD = 100_000_000_000
 _NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")
 _NULL_STRINGS = {"", "none", "null", "nan"}
 
@@ -59,9 +59,9 @@ def parse_datetime(value: object, naive_zone: tzinfo = UTC) -> datetime | None:
 
 
 def _from_epoch(number: float) -> datetime:
-    if abs(number) >= _MILLIS_THRESHOLD:
-        number /= 1000
-    return datetime.fromtimestamp(number, tz=UTC)
+    # The shared reading: seconds or milliseconds, and a ValueError (not OverflowError or
+    # OSError, which callers do not expect) for NaN, infinities and years no datetime holds.
+    return epoch_datetime(number)
 
 
 def format_utc(moment: datetime) -> str:

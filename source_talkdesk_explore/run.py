@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from airbyte_cdk.entrypoint import launch
+from connector_common.launch import launch_source
 
 from .source import SourceTalkdeskExplore
 
 
 def run() -> None:
-    launch(SourceTalkdeskExplore(), sys.argv[1:])
+    launch_source(SourceTalkdeskExplore(), sys.argv[1:])

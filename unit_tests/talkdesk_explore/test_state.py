@@ -115,9 +115,12 @@ def test_per_stream_state_files_pass_through_unchanged(tmp_path) -> None:
     messages = [
         {
             "type": "STREAM",
-            "stream": {"stream_descriptor": {"name": "calls"}, "stream_state": {"end_at": "x"}},
+            "stream": {
+                "stream_descriptor": {"name": "calls"},
+                "stream_state": {"end_at": "2026-01-01T10:00:00Z"},
+            },
         }
     ]
     path.write_text(json.dumps(messages))
     assert per_stream_state_messages(messages) is messages
-    assert stream_states(path) == {"calls": {"end_at": "x"}}
+    assert stream_states(path) == {"calls": {"end_at": "2026-01-01T10:00:00Z"}}
