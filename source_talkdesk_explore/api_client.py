@@ -118,7 +118,7 @@ class ExploreClient:
                     )
                 renewed_token = True
                 # The replay's authenticator fetches the successor at once.
-                sent = response.request.headers.get("Authorization", "")
+                sent = str(response.request.headers.get("Authorization", ""))
                 self._tokens.invalidate(sent.removeprefix("Bearer "))
                 self._stats.count_retry()
                 response.close()

@@ -114,7 +114,7 @@ class ExploreErrorHandler(ErrorHandler):
         if isinstance(outcome, requests.Response) and outcome.status_code < 400:
             return ErrorResolution(ResponseAction.SUCCESS)
         request = outcome.request
-        what = f"{request.method} {url_path(request.url or '')}" if request else "a request"
+        what = f"{request.method} {url_path(str(request.url or ''))}" if request else "a request"
         if attempt.verdict is Verdict.ANSWER:
             message = f"Talkdesk answered {attempt.cause} to {what}; the report job decides what it means."
         else:

@@ -10,16 +10,21 @@ window's file instead.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
 import requests
-from airbyte_cdk.models import SyncMode
+from airbyte_cdk.models import ConfiguredAirbyteStream, SyncMode
+from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.streams import CheckpointMixin
+from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.types import StreamSlice
+from airbyte_cdk.sources.utils.schema_helpers import InternalConfig
+from airbyte_cdk.sources.utils.slice_logger import SliceLogger
 
 from connector_common.stats import StreamStats
 
@@ -36,7 +41,7 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
     """Emits a report window by window; state moves only past windows fully emitted."""
 
     report_type: ClassVar[str]
-    cursor_field: ClassVar[str]  # type: ignore[misc]
+    cursor_field: ClassVar[str]
     # State keys older versions wrote for this stream; read, never written.
     legacy_state_keys: ClassVar[tuple[str, ...]] = ()
     # Checkpoint only at window ends, never mid-window (the CDK counts records otherwise).
@@ -81,11 +86,19 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
     def path(self, **_: Any) -> str:
         return f"data/reports/{self.report_type}/jobs"
 
-    def request_headers(self, **_: Any) -> Mapping[str, Any]:
+    def request_headers(
+        self,
+        stream_state: Mapping[str, Any] | None = None,
+        stream_slice: Mapping[str, Any] | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> Mapping[str, Any]:
         return {"Accept": "application/json"}
 
     def request_body_json(
-        self, stream_slice: Mapping[str, Any] | None = None, **_: Any
+        self,
+        stream_state: Mapping[str, Any] | None = None,
+        stream_slice: Mapping[str, Any] | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
     ) -> Mapping[str, Any]:
         """The job for one window: a UTC timespan, the report's timezone, JSON rows."""
         cursor_slice = getattr(stream_slice, "cursor_slice", stream_slice) or {}
@@ -95,7 +108,12 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
             "timespan": {"from": cursor_slice["from"], "to": cursor_slice["to"]},
         }
 
-    def request_kwargs(self, **_: Any) -> Mapping[str, Any]:
+    def request_kwargs(
+        self,
+        stream_state: Mapping[str, Any] | None = None,
+        stream_slice: Mapping[str, Any] | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> Mapping[str, Any]:
         # Redirects are the job state machine's to read (a finished job answers 300/302/303).
         return {"allow_redirects": False, "timeout": REQUEST_TIMEOUT_S}
 
@@ -169,8 +187,14 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
     # -- CDK hooks -----------------------------------------------------------------------------
 
     def read(
-        self, configured_stream, logger, slice_logger, stream_state, state_manager, internal_config
-    ):  # type: ignore[no-untyped-def]
+        self,
+        configured_stream: ConfiguredAirbyteStream,
+        logger: logging.Logger,
+        slice_logger: SliceLogger,
+        stream_state: MutableMapping[str, Any],
+        state_manager: ConnectorStateManager,
+        internal_config: InternalConfig,
+    ) -> Iterable[StreamData]:
         finished = False
         try:
             yield from super().read(

@@ -32,7 +32,7 @@ DEFAULT_VIEW = "default"
 # The list hides deleted and spam tickets; each view is read with its own filter and cursor.
 TICKET_VIEWS = (DEFAULT_VIEW, "deleted", "spam")
 # Contacts can be requesters while blocked or deleted; agents can be requesters too.
-REQUESTER_SOURCES = (
+REQUESTER_SOURCES: tuple[tuple[str, dict[str, str]], ...] = (
     ("contacts", {}),
     ("contacts", {"state": "blocked"}),
     ("contacts", {"state": "deleted"}),
