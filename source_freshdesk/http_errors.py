@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -19,6 +18,12 @@ from airbyte_cdk.sources.streams.http.error_handlers import (
     ResponseAction,
 )
 
+from connector_common.backoff import (
+    MAX_RATE_LIMIT_WAIT_S,
+    rate_limit_wait_too_long,
+    response_retry_after,
+)
+from connector_common.backoff import retry_after_seconds as shared_retry_after_seconds
 from connector_common.stats import StreamStats
 
 MAX_RETRIES = 6
@@ -177,7 +182,9 @@ def _path_of(response: requests.Response) -> str:
 
 
 class RetryAfterBackoff(BackoffStrategy):
-    """Waits as long as a 429's Retry-After asks (the CDK adds one second on top).
+    """Waits as long as a 429's Retry-After asks (the CDK adds one second on top), up to
+    MAX_RATE_LIMIT_WAIT_S: a longer ask fails the stream at once, as a transient error that says
+    when to retry, rather than holding a worker for hours.
 
     Returning None for everything else hands 5xx and missing Retry-After to the CDK's own
     exponential backoff, bounded by MAX_RETRIES and MAX_RETRY_TIME.
@@ -196,21 +203,15 @@ class RetryAfterBackoff(BackoffStrategy):
         if response_or_exception.status_code != 429:
             return None
         self._stats.count_rate_limit_wait()
-        return retry_after_seconds(response_or_exception.headers.get("Retry-After"))
+        wait = response_retry_after(response_or_exception)
+        if wait is not None and wait > MAX_RATE_LIMIT_WAIT_S:
+            raise rate_limit_wait_too_long("Freshdesk", wait)
+        return wait
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header: delta-seconds (fractions allowed) or an HTTP date."""
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
-    return max(seconds, 0.0) or None
+    """Seconds from a Retry-After header: delta-seconds (fractions allowed) or an HTTP date.
+
+    The shared reading, which also refuses "inf" and "nan" (a float() of them would wait forever,
+    or make time.sleep raise)."""
+    return shared_retry_after_seconds(value, now=now)

@@ -9,7 +9,8 @@ Three rules, all applied before a request leaves (`acquire_call`) and fed by eve
   account's sustainable rate. With a cap the user has said what the sync may spend, and the even
   spacing alone decides.
 - A 429 pauses every worker until its Retry-After has passed, so no worker keeps hammering the API
-  while another one waits.
+  while another one waits. A Retry-After longer than MAX_RATE_LIMIT_WAIT_S is not waited out: until
+  it has passed, every request fails at once with the transient error that says when to retry.
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 
-from source_freshdesk.http_errors import retry_after_seconds
+from connector_common.backoff import (
+    MAX_RATE_LIMIT_WAIT_S,
+    rate_limit_wait_too_long,
+    response_retry_after,
+)
 
 WINDOW_SECONDS = 60.0
 RESERVE_FRACTION = 0.1
@@ -135,9 +140,14 @@ class FreshdeskAPIBudget(APIBudget):
         self.cap = EvenPacer(requests_per_minute, clock) if requests_per_minute else None
         self.pacer = HeaderPacer(clock)
         self.pause = SharedPause(clock)
+        # Until when every request is refused: a 429 asked for longer than anyone waits.
+        self.refusal = SharedPause(clock)
         self._sleep = sleep
 
     def acquire_call(self, request: Any, block: bool = True, timeout: float | None = None) -> None:
+        refused = self.refusal.remaining()
+        if refused > 0:
+            raise rate_limit_wait_too_long("Freshdesk", refused)
         # The pause first: a slot reserved before it would be spent while nobody may send.
         self._wait(self.pause.remaining())
         if self.cap is not None:
@@ -150,7 +160,12 @@ class FreshdeskAPIBudget(APIBudget):
             return
         self.pacer.observe(response)
         if response.status_code == 429:
-            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            wait = response_retry_after(response)
+            if wait is not None and wait > MAX_RATE_LIMIT_WAIT_S:
+                # Too long to wait: the request's own backoff fails its stream, and the other
+                # workers fail theirs at their next request instead of sleeping into the limit.
+                self.refusal.extend(wait)
+                return
             self.pause.extend(wait if wait is not None else DEFAULT_RATE_LIMIT_PAUSE_SECONDS)
 
     def _wait(self, seconds: float) -> None:

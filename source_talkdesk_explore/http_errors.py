@@ -15,7 +15,12 @@ from airbyte_cdk.sources.streams.http.error_handlers import (
     ResponseAction,
 )
 
-from connector_common.backoff import capped_exponential, retry_after_seconds
+from connector_common.backoff import (
+    MAX_RATE_LIMIT_WAIT_S,
+    capped_exponential,
+    rate_limit_wait_too_long,
+    response_retry_after,
+)
 from connector_common.stats import StreamStats
 
 
@@ -33,10 +38,12 @@ class RetryPolicy:
         return capped_exponential(self.transient_backoff_s, attempt, self.backoff_cap_s)
 
     def rate_limit_wait(self, response: requests.Response, attempt: int) -> float:
-        """Retry-After when the 429 names a wait, else the capped backoff."""
-        return retry_after_seconds(response.headers.get("Retry-After")) or capped_exponential(
-            self.rate_limit_backoff_s, attempt, self.backoff_cap_s
-        )
+        """Retry-After when the 429 names a wait, else the capped backoff. A Retry-After beyond
+        MAX_RATE_LIMIT_WAIT_S raises the transient error that says when to retry."""
+        asked = response_retry_after(response)
+        if asked is not None and asked > MAX_RATE_LIMIT_WAIT_S:
+            raise rate_limit_wait_too_long("Talkdesk", asked)
+        return asked or capped_exponential(self.rate_limit_backoff_s, attempt, self.backoff_cap_s)
 
 
 class ApiReachability:
