@@ -30,7 +30,8 @@ MAX_RETRIES = 6
 MAX_RETRY_TIME = timedelta(minutes=15)
 PAGE_CAP_MESSAGE = "You cannot access tickets beyond the"
 # 403 codes that mean "this stream is not for this key or plan": skip it, keep the sync going.
-SKIPPABLE_403_CODES = {"require_feature", "access_denied"}
+# The custom objects API names its refusal in an `error_type` of its own.
+SKIPPABLE_403_CODES = {"require_feature", "access_denied", "PERMISSION_NOT_ALLOWED"}
 
 
 def json_body(response: requests.Response) -> Any:
@@ -58,6 +59,8 @@ def error_code(response: requests.Response) -> str | None:
     if isinstance(body, dict):
         if isinstance(body.get("code"), str):
             return body["code"]
+        if isinstance(body.get("error_type"), str):
+            return body["error_type"]
         errors = body.get("errors")
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
             return errors[0].get("code")
@@ -68,7 +71,8 @@ def error_text(response: requests.Response) -> str:
     """A short human description of an error body (JSON message or the start of an HTML page)."""
     body = json_body(response)
     if isinstance(body, dict):
-        parts = [str(body[k]) for k in ("code", "message", "description") if body.get(k)]
+        keys = ("code", "error_type", "message", "description")
+        parts = [str(body[k]) for k in keys if body.get(k)]
         for item in body.get("errors") or []:
             if isinstance(item, dict):
                 parts.append(": ".join(str(item[k]) for k in ("field", "message") if item.get(k)))

@@ -16,6 +16,7 @@ from .seed_account import (
     build_ticket_fields,
 )
 from .seed_admin import build_admin_metadata
+from .seed_csat_objects import build_csat_and_custom_objects
 from .seed_knowledge import build_discussions, build_solutions
 from .seed_people import build_companies, build_contacts
 from .seed_tickets import build_ratings_and_time_entries, build_tickets, conversations_for
@@ -56,6 +57,7 @@ _BUILDERS = (
     build_tickets,
     build_ratings_and_time_entries,
     build_admin_metadata,
+    build_csat_and_custom_objects,
 )
 
 

@@ -23,6 +23,8 @@ FEATURE_LABELS = {
     "timesheets": "Timesheets",
     "skills": "Skill Based Round Robin",
     "discussions": "Forums",
+    "csat": "Customer Satisfaction Surveys",
+    "custom_objects": "Custom Objects",
 }
 
 ACCESS_DENIED = {
@@ -153,6 +155,8 @@ class Route:
     params: frozenset[str] = frozenset()
     paginated: bool = True
     admin_only: bool = False
+    # What a non-admin key gets (custom objects answer in their own error envelope).
+    denied_body: Any = field(default_factory=lambda: ACCESS_DENIED)
     feature: str | None = None
     sub_budget: str | None = None  # "tickets_list" / "contacts_list"
     page_capped: bool = False  # /tickets refuses pages beyond settings.max_ticket_pages
@@ -533,5 +537,6 @@ def match(routes: list[Route], path: str) -> tuple[Route, tuple[int, ...]] | Non
     for route in routes:
         found = route.pattern.match(path)
         if found:
-            return route, tuple(int(g) for g in found.groups())
+            # Numeric ids become ints; others (CSAT survey UUIDs) stay strings.
+            return route, tuple(int(g) if g.isdigit() else g for g in found.groups())
     return None

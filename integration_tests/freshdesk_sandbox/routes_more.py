@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .routes import _P, ApiError, Call, Route, _r
+from .routes_tokens import token_routes
 from .seed_admin import AUTOMATION_TYPES
 
 MAX_PER_PAGE = 100
@@ -85,4 +86,5 @@ def more_routes() -> list[Route]:
             admin_only=True,
         ),
         _r("admin/ticket_fields", _admin_ticket_fields, params=_P({"include"}), admin_only=True),
+        *token_routes(),
     ]

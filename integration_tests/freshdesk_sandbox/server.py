@@ -599,7 +599,7 @@ class FreshdeskSandbox:
             known_path = match(self.routes, path) is not None
             raise ApiError(405 if known_path and method != "GET" else 404)
         if route.admin_only and role != "admin":
-            raise ApiError(403, ACCESS_DENIED)
+            raise ApiError(403, route.denied_body)
         if route.feature and self.gates.is_disabled(route.feature):
             raise ApiError(403, require_feature_body(route.feature))
 

@@ -61,11 +61,19 @@ NEW_STREAM_NAMES = (
     "automation_rules",
     "company_fields",
     "contact_fields",
+    "csat_survey_responses",
+    "csat_surveys",
+    "custom_object_records",
+    "custom_object_schemas",
     "ticket_forms",
 )
 STREAM_NAMES = AIRBYTE_STREAM_NAMES + NEW_STREAM_NAMES
 # The field that identifies a ground-truth record where it is not `id`.
-RECORD_KEYS = {"settings": "primary_language", "account": "account_id"}
+RECORD_KEYS = {
+    "settings": "primary_language",
+    "account": "account_id",
+    "custom_object_records": "display_id",
+}
 TICKET_ORDER_FIELDS = ("created_at", "due_by", "updated_at", "status")
 
 

@@ -302,7 +302,7 @@ class IncrementalStream(FreshdeskStream, CheckpointMixin):
         try:
             for record, server_time in self.fetch(stream_slice, self.lower_bound(saved_cursor)):
                 tracker.saw_server_time(server_time)
-                updated_at = parse_datetime(record.get(self.cursor_field))
+                updated_at = self.cursor_value(record)
                 if saved_cursor and updated_at and updated_at < saved_cursor:
                     continue
                 yield record
@@ -315,7 +315,11 @@ class IncrementalStream(FreshdeskStream, CheckpointMixin):
     def record_emitted(self, record: Record, stream_slice: Mapping[str, Any] | None) -> None:
         super().record_emitted(record, stream_slice)
         # Only now, with the record queued for output, may a checkpoint cover it.
-        self.tracker_for(stream_slice).observe(parse_datetime(record.get(self.cursor_field)))
+        self.tracker_for(stream_slice).observe(self.cursor_value(record))
+
+    def cursor_value(self, record: Record) -> datetime | None:
+        """The record's cursor as a datetime (a stream whose cursor is not a date string says how)."""
+        return parse_datetime(record.get(self.cursor_field))
 
     def tracker_for(self, stream_slice: Mapping[str, Any] | None) -> CursorTracker:
         """The tracker a slice's records advance."""
@@ -362,8 +366,12 @@ class ChildStream(FreshdeskStream):
         self.parent = self.parent_stream(context, stats=self.stats)
 
     def slices(self) -> Iterable[StreamSlice]:
-        for parent in self.parent.iterate_all():
-            yield StreamSlice(partition={"parent_id": parent["id"]}, cursor_slice={})
+        try:
+            for parent in self.parent.iterate_all():
+                yield StreamSlice(partition={"parent_id": parent["id"]}, cursor_slice={})
+        except StreamUnavailable as unavailable:
+            # The plan or role refuses the parent list, and with it every child under it.
+            self.skip(unavailable)
 
     def fetch(
         self, stream_slice: Mapping[str, Any], lower_bound: datetime | None

@@ -1,5 +1,7 @@
+import pytest
 from airbyte_cdk.models import SyncMode
 
+from source_freshdesk.pagination import TokenPaging
 from unit_tests.freshdesk.conftest import BASE, page_response, record, records_of, run_read
 
 
@@ -77,3 +79,36 @@ def test_business_hours_nested_key_is_renamed_to_working_hours(api) -> None:
 
     (row,) = records_of(output, "business_hours")
     assert row["working_hours"] == hours and "business_hours" not in row
+
+
+CSAT = TokenPaging(records_key="data", link_path=("paging", "next"), size_param="per_page")
+OBJECTS = TokenPaging(
+    records_key="records", link_path=("_links", "next", "href"), size_param="page_size"
+)
+
+
+def test_token_paging_takes_only_the_token_from_an_absolute_link_on_another_host() -> None:
+    body = {"data": [], "paging": {"next": "https://evil.example/steal?next_token=abc&per_page=5"}}
+    assert CSAT.next_query(body) == {"next_token": "abc"}
+
+
+def test_token_paging_reads_a_relative_link_nested_under_links() -> None:
+    body = {
+        "_links": {"next": {"href": "/schemas/30/records?page_size=2&prev_token=&next_token=x"}}
+    }
+    assert OBJECTS.next_query(body) == {"next_token": "x"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"paging": {"next": None}},
+        {"paging": {"next": ""}},
+        {"paging": {"next": "https://h/x?next_token="}},
+        {"paging": {}},
+        {},
+        [],
+    ],
+)
+def test_token_paging_ends_without_a_next_token(body: object) -> None:
+    assert CSAT.next_query(body) is None

@@ -61,6 +61,10 @@ EXPECTED_STREAMS = frozenset(
         "company_fields",
         "contact_fields",
         "ticket_forms",
+        "csat_surveys",
+        "csat_survey_responses",
+        "custom_object_schemas",
+        "custom_object_records",
     }
 )
 # These resources have no reliable created_at/updated_at pair in the API, so the connector
@@ -73,11 +77,18 @@ STREAMS_WITHOUT_TIMESTAMPS = frozenset(
         "sla_policies",
         "scenario_automations",
         "account",
+        "csat_surveys",
+        "custom_object_schemas",  # epoch-millisecond created_time / updated_time instead
+        "custom_object_records",
     }
 )
 STREAMS_WITH_TIMESTAMPS = sorted(EXPECTED_STREAMS - STREAMS_WITHOUT_TIMESTAMPS)
-PRIMARY_KEYS = {
-    name: {"settings": "primary_language", "account": "account_id"}.get(name, "id")
+PRIMARY_KEYS: dict[str, list[str]] = {
+    name: {
+        "settings": ["primary_language"],
+        "account": ["account_id"],
+        "custom_object_records": ["schema_id", "display_id"],
+    }.get(name, ["id"])
     for name in EXPECTED_STREAMS
 }
 FORBIDDEN_KEYWORDS = ("$ref", "allOf", "not")
@@ -96,6 +107,22 @@ EXTERNAL_STRING_IDS = frozenset(
         "bundle_id",  # the account's Freshworks bundle
     }
 )
+# Streams of the newer APIs whose identifiers are strings: CSAT sends UUIDs and numeric ids as
+# strings, custom objects give their fields UUIDs and their records display ids like "BKG-1".
+STRING_IDS = {
+    "csat_surveys": {"$.id", "$.questions[].scale.score_ranges[].id"},
+    "csat_survey_responses": {
+        "$.id",
+        "$.survey_id",
+        "$.survey_version_id",
+        "$.user_id",
+        "$.agent_id",
+        "$.group_id",
+        "$.answers[].question_id",
+    },
+    "custom_object_schemas": {"$.fields[].id", "$.fields[].parent_id"},
+    "custom_object_records": {"$.display_id"},
+}
 BEYOND_FLOAT_PRECISION = 2**53 + 1
 
 
@@ -344,6 +371,7 @@ def test_ids_are_nullable_integers(stream: str) -> None:
         for path, name, prop in walk_properties(load_schema(stream))
         if (name == "id" or name.endswith("_id"))
         and name not in EXTERNAL_STRING_IDS
+        and f"{path}.{name}" not in STRING_IDS.get(stream, set())
         and not (name == "id" and path.endswith("questions[]"))  # survey question keys
         and declared_types(prop) != ["null", "integer"]
     ]
@@ -397,7 +425,7 @@ def test_streams_with_an_updated_at_cursor_declare_created_and_updated_at(stream
 
 @pytest.mark.parametrize("stream", sorted(EXPECTED_STREAMS))
 def test_primary_key_is_declared(stream: str) -> None:
-    assert PRIMARY_KEYS[stream] in load_schema(stream)["properties"]
+    assert set(PRIMARY_KEYS[stream]) <= load_schema(stream)["properties"].keys()
 
 
 def test_settings_primary_key_is_the_primary_language_string() -> None:
