@@ -11,8 +11,9 @@ from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connector_common.hosts import is_loopback_host
+from connector_common.state_values import MAX_CURSOR_AHEAD
 
-from .datetimes import parse_datetime, to_zone
+from .datetimes import parse_datetime, to_zone, utc_now
 from .errors import config_error
 
 Region = Literal["us", "eu", "ca", "au", "uk"]
@@ -159,6 +160,12 @@ def _start_date(values: Mapping[str, Any], zone: tzinfo) -> datetime:
         raise config_error(
             f"start_date {text!r} is not a datetime; use YYYY-MM-DDTHH:MM:SS (a trailing Z means UTC, "
             "otherwise it is read in 'timezone')."
+        )
+    # A start in the future would make every sync read nothing, without a word; a day of slack
+    # covers time zones and clock skew.
+    if parsed > utc_now() + MAX_CURSOR_AHEAD:
+        raise config_error(
+            f"start_date {text!r} lies in the future; use the date from which to read history."
         )
     return parsed
 
