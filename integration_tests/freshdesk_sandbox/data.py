@@ -15,6 +15,7 @@ from .seed_account import (
     build_team,
     build_ticket_fields,
 )
+from .seed_activities import build_activities
 from .seed_admin import build_admin_metadata
 from .seed_csat_objects import build_csat_and_custom_objects
 from .seed_knowledge import build_discussions, build_solutions
@@ -58,6 +59,7 @@ _BUILDERS = (
     build_ratings_and_time_entries,
     build_admin_metadata,
     build_csat_and_custom_objects,
+    build_activities,
 )
 
 

@@ -25,6 +25,7 @@ FEATURE_LABELS = {
     "discussions": "Forums",
     "csat": "Customer Satisfaction Surveys",
     "custom_objects": "Custom Objects",
+    "activities_export": "Scheduled Ticket Activities Export",
 }
 
 ACCESS_DENIED = {

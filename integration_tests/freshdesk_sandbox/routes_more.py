@@ -3,10 +3,12 @@ rules and the admin ticket fields, each with its documented envelope and access 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from .routes import _P, ApiError, Call, Route, _r
+from .routes import _P, ApiError, Call, Route, ValidationFailed, _r, field_error
 from .routes_tokens import token_routes
+from .seed_activities import export_answer, file_token
 from .seed_admin import AUTOMATION_TYPES
 
 MAX_PER_PAGE = 100
@@ -70,6 +72,21 @@ def _admin_ticket_fields(call: Call) -> list[dict[str, Any]]:
     ]
 
 
+def _activities_export(call: Call) -> dict[str, Any]:
+    day = call.query.get("created_at", "")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+        raise ValidationFailed(
+            [field_error("created_at", "It should be in the 'YYYY-MM-DD' format")]
+        )
+    store = call.store
+    if not store.activities_ready(day):
+        raise ApiError(404, {"code": "not_found", "message": "The export is not ready yet"})
+    # Expired files are still listed; their download answers 404.
+    token = file_token(day, store.settings.seed)
+    url = f"{store.file_base_url}/_files/activities/{token}.json?X-Amz-Signature={token[::-1]}"
+    return export_answer(day, url, day in store.data.activity_files)
+
+
 def more_routes() -> list[Route]:
     return [
         # The lists are open to agents allowed to create contacts / companies, not only admins.
@@ -86,5 +103,13 @@ def more_routes() -> list[Route]:
             admin_only=True,
         ),
         _r("admin/ticket_fields", _admin_ticket_fields, params=_P({"include"}), admin_only=True),
+        _r(
+            "export/ticket_activities",
+            _activities_export,
+            params=_P({"created_at"}),
+            paginated=False,
+            admin_only=True,
+            feature="activities_export",
+        ),
         *token_routes(),
     ]

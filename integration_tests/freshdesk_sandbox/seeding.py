@@ -64,6 +64,8 @@ class Dataset:
     settings_object: Record = field(default_factory=dict)
     # Conversations materialised so far (lazily) or added by mutations, keyed by ticket id.
     conversations: dict[int, list[Record]] = field(default_factory=dict)
+    # The ticket activities export's daily files (their JSON content), keyed by day YYYY-MM-DD.
+    activity_files: dict[str, Record] = field(default_factory=dict)
 
 
 def pick(rand: Callable[[], float], seq: Sequence[Any]) -> Any:

@@ -298,6 +298,8 @@ class FreshdeskSandbox:
                 server.server_close()
                 raise
         self._server = server
+        # Signed export files live on another host name of this server, like S3 beside the API.
+        self.store.file_base_url = f"{self.scheme}://localhost:{self.port}"
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -500,9 +502,26 @@ class FreshdeskSandbox:
         path = split.path.rstrip("/") or "/"
         if path.startswith("/_sandbox/"):
             return self._control(method, path, body)
+        if path.startswith("/_files/"):
+            return self._signed_file(path, split.query, headers)
         response, credits = self._api(method, path, split.query, headers)
         self._stats.record(path, response.status, credits)
         return response
+
+    def _signed_file(self, path: str, raw_query: str, headers: Any) -> _Response:
+        """An export file behind a pre-signed URL: the signature is the only credential, and like
+        S3 a second one (the API key's Authorization header) is refused."""
+        if headers.get("Authorization"):
+            return _Response.json(
+                400, {"Code": "InvalidArgument", "Message": "Only one auth mechanism allowed"}
+            )
+        token = path.removeprefix("/_files/activities/").removesuffix(".json")
+        if dict(parse_qsl(raw_query)).get("X-Amz-Signature") != token[::-1]:
+            return _Response.json(403, {"Code": "SignatureDoesNotMatch"})
+        content = self.store.activities_file_for_token(token)
+        if content is None:
+            return _Response.json(404, {"Code": "NoSuchKey"})
+        return _Response.json(200, content)
 
     def _api(self, method: str, path: str, raw_query: str, headers: Any) -> tuple[_Response, int]:
         host = (headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()

@@ -75,6 +75,9 @@ class SandboxSettings:
     rate_limit_contacts_list: int | None = None
     retry_after: RetryAfterStyle = "int"
 
+    # The activities export answers 404 ("not ready") this many times per day before serving it.
+    activities_not_ready_answers: int = 0
+
     link_style: LinkStyle = "standard"
     full_last_page_advertises_next: bool = False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from .data import (
     build_dataset,
     conversations_for,
 )
+from .seed_activities import RETENTION_DAYS, day_of, file_token
 from .seed_admin import admin_ticket_field_view
 from .settings import SandboxSettings
 
@@ -65,6 +67,7 @@ NEW_STREAM_NAMES = (
     "csat_surveys",
     "custom_object_records",
     "custom_object_schemas",
+    "ticket_activities",
     "ticket_forms",
 )
 STREAM_NAMES = AIRBYTE_STREAM_NAMES + NEW_STREAM_NAMES
@@ -73,6 +76,7 @@ RECORD_KEYS = {
     "settings": "primary_language",
     "account": "account_id",
     "custom_object_records": "display_id",
+    "ticket_activities": "performed_at",  # distinct in the seeded files
 }
 TICKET_ORDER_FIELDS = ("created_at", "due_by", "updated_at", "status")
 
@@ -114,6 +118,10 @@ class Store:
         }
         self._by_id["contacts"] = {c["id"]: c for c in self.data.contacts}
         self._next_conversation_id = 43_900_000_000
+        # Where the export's signed file URLs point: another host of this server (set at start).
+        self.file_base_url = "http://localhost"
+        # Export polls per day, for the "not ready" answers of the ticket activities export.
+        self._activity_polls: dict[str, int] = {}
 
     # ---- lookups -------------------------------------------------------------------------------
     def company_name(self, company_id: int | None) -> str | None:
@@ -276,6 +284,8 @@ class Store:
                 out = [self.data.settings_object]
             elif stream == "ticket_fields":
                 out = self.admin_ticket_field_views()
+            elif stream == "ticket_activities":
+                out = self.readable_activities()
             elif stream in self.data.lists:
                 out = self.data.lists[stream]
             else:
@@ -289,6 +299,42 @@ class Store:
             admin_ticket_field_view(f, admin.get(f["id"], {}), with_sections=True)
             for f in self.data.lists["ticket_fields"]
         ]
+
+    def activities_file(self, day: str) -> Record | None:
+        """The day's export file while it is kept (30 days), None when expired or never made."""
+        if day < self.activities_retention_start():
+            return None
+        return self.data.activity_files.get(day)
+
+    def activities_file_for_token(self, token: str) -> Record | None:
+        for day in self.data.activity_files:
+            if file_token(day, self.settings.seed) == token:
+                return self.activities_file(day)
+        return None
+
+    def activities_retention_start(self) -> str:
+        return day_of(self.clock.now() - RETENTION_DAYS * DAY)
+
+    def activities_ready(self, day: str) -> bool:
+        """Today's file is never ready; a past day after settings.activities_not_ready_answers."""
+        with self.lock:
+            if day >= day_of(self.clock.now()):
+                return False
+            seen = self._activity_polls.get(day, 0)
+            self._activity_polls[day] = seen + 1
+            return seen >= self.settings.activities_not_ready_answers
+
+    def readable_activities(self) -> list[Record]:
+        """Every activity of the files a sync can still read, shaped as the connector emits them."""
+        out = []
+        for day in sorted(self.data.activity_files):
+            if self.activities_file(day) is None or day >= day_of(self.clock.now()):
+                continue
+            for row in self.data.activity_files[day]["activities_data"]:
+                stamp = time.strptime(row["performed_at"], "%d-%m-%Y %H:%M:%S +0000")
+                performed_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", stamp)
+                out.append({**row, "performed_at": performed_at, "export_date": day})
+        return out
 
     def _conversation_records(self) -> list[Record]:
         out: list[Record] = []

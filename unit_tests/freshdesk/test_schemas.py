@@ -65,6 +65,7 @@ EXPECTED_STREAMS = frozenset(
         "csat_survey_responses",
         "custom_object_schemas",
         "custom_object_records",
+        "ticket_activities",
     }
 )
 # These resources have no reliable created_at/updated_at pair in the API, so the connector
@@ -80,6 +81,7 @@ STREAMS_WITHOUT_TIMESTAMPS = frozenset(
         "csat_surveys",
         "custom_object_schemas",  # epoch-millisecond created_time / updated_time instead
         "custom_object_records",
+        "ticket_activities",  # performed_at only
     }
 )
 STREAMS_WITH_TIMESTAMPS = sorted(EXPECTED_STREAMS - STREAMS_WITHOUT_TIMESTAMPS)
@@ -88,6 +90,7 @@ PRIMARY_KEYS: dict[str, list[str]] = {
         "settings": ["primary_language"],
         "account": ["account_id"],
         "custom_object_records": ["schema_id", "display_id"],
+        "ticket_activities": ["_airbyte_ticket_activity_id"],
     }.get(name, ["id"])
     for name in EXPECTED_STREAMS
 }
@@ -122,6 +125,7 @@ STRING_IDS = {
     },
     "custom_object_schemas": {"$.fields[].id", "$.fields[].parent_id"},
     "custom_object_records": {"$.display_id"},
+    "ticket_activities": {"$._airbyte_ticket_activity_id"},  # a content hash
 }
 BEYOND_FLOAT_PRECISION = 2**53 + 1
 
