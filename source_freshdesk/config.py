@@ -21,6 +21,8 @@ DEFAULT_LOOKBACK_DAYS = 14
 # Enterprise plan's 700 credits a minute; more only help on bigger budgets or slower answers.
 DEFAULT_NUM_WORKERS = 8
 MAX_NUM_WORKERS = 32
+# Ids the archived_tickets stream may probe per sync, at 1 credit each.
+DEFAULT_ARCHIVED_PROBES = 1000
 # A host label per RFC 1123; a Freshdesk account name is one such label.
 _HOST_RE = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
@@ -96,6 +98,7 @@ class _RawConfig(BaseModel):
     requests_per_minute: int | None = Field(default=None, ge=1)
     lookback_window_in_days: int = Field(default=DEFAULT_LOOKBACK_DAYS, ge=0, le=365)
     num_workers: int = Field(default=DEFAULT_NUM_WORKERS, ge=1, le=MAX_NUM_WORKERS)
+    archived_tickets_max_probes: int = Field(default=DEFAULT_ARCHIVED_PROBES, ge=0)
 
 
 class FreshdeskConfig(BaseModel):
@@ -107,6 +110,7 @@ class FreshdeskConfig(BaseModel):
     requests_per_minute: int | None
     lookback_window_in_days: int
     num_workers: int
+    archived_tickets_max_probes: int = 0
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> FreshdeskConfig:
@@ -124,4 +128,5 @@ class FreshdeskConfig(BaseModel):
             requests_per_minute=raw.requests_per_minute,
             lookback_window_in_days=raw.lookback_window_in_days,
             num_workers=raw.num_workers,
+            archived_tickets_max_probes=raw.archived_tickets_max_probes,
         )

@@ -46,7 +46,7 @@ from source_freshdesk.config import FreshdeskConfig
 from source_freshdesk.connection_check import check_connection
 from source_freshdesk.rate_limit import FreshdeskAPIBudget
 from source_freshdesk.state import read_cursor
-from source_freshdesk.streams import activities, admin, csat, custom_objects
+from source_freshdesk.streams import activities, admin, archived, csat, custom_objects
 from source_freshdesk.streams import resources as r
 from source_freshdesk.streams.base import FreshdeskContext, FreshdeskStream, IncrementalStream
 from source_freshdesk.streams.tickets import Conversations, Tickets
@@ -154,6 +154,7 @@ class SourceFreshdesk(AbstractSource):
             custom_objects.CustomObjectRecords(context),
             custom_objects.CustomObjectSchemas(context),
             activities.TicketActivities(context),
+            archived.ArchivedTickets(context),
         ]
 
     def read(

@@ -26,6 +26,7 @@ FEATURE_LABELS = {
     "csat": "Customer Satisfaction Surveys",
     "custom_objects": "Custom Objects",
     "activities_export": "Scheduled Ticket Activities Export",
+    "archive_tickets": "Archive Tickets",
 }
 
 ACCESS_DENIED = {
@@ -232,6 +233,8 @@ def _ticket_view(call: Call, archived: bool = False) -> dict[str, Any]:
         row, includes | {"description"}, store.company_name(row.base["company_id"])
     )
     record["attachments"] = []
+    if archived:
+        record["archived"] = True
     if "conversations" in includes:
         record["conversations"] = list(store.conversations(row.id)[:10])
     return record
@@ -432,8 +435,13 @@ def build_routes(legacy_skills_route_404: bool) -> list[Route]:
             params=_P({"include"}),
             paginated=False,
             cost=_ticket_view_cost,
+            feature="archive_tickets",
         ),
-        _r("tickets/archived/{id}/conversations", _archived_conversations),
+        _r(
+            "tickets/archived/{id}/conversations",
+            _archived_conversations,
+            feature="archive_tickets",
+        ),
         _r("tickets/{id}/time_entries", _ticket_time_entries, feature="timesheets"),
         _r("tickets/{id}/satisfaction_ratings", _ticket_ratings, feature="surveys"),
         _r(

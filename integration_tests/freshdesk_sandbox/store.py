@@ -60,6 +60,7 @@ AIRBYTE_STREAM_NAMES = (
 )
 NEW_STREAM_NAMES = (
     "account",
+    "archived_tickets",
     "automation_rules",
     "company_fields",
     "contact_fields",
@@ -284,6 +285,8 @@ class Store:
                 out = [self.data.settings_object]
             elif stream == "ticket_fields":
                 out = self.admin_ticket_field_views()
+            elif stream == "archived_tickets":
+                out = self.archived_ticket_views()
             elif stream == "ticket_activities":
                 out = self.readable_activities()
             elif stream in self.data.lists:
@@ -298,6 +301,20 @@ class Store:
         return [
             admin_ticket_field_view(f, admin.get(f["id"], {}), with_sections=True)
             for f in self.data.lists["ticket_fields"]
+        ]
+
+    def archived_ticket_views(self) -> list[Record]:
+        """Every archived ticket as tickets/archived/{id} serves it."""
+        rows = sorted((r for r in self.data.tickets.values() if r.archived), key=lambda r: r.id)
+        return [
+            {
+                **serialize_ticket(
+                    r, frozenset({"description"}), self.company_name(r.base["company_id"])
+                ),
+                "attachments": [],
+                "archived": True,
+            }
+            for r in rows
         ]
 
     def activities_file(self, day: str) -> Record | None:

@@ -45,7 +45,7 @@ def acceptance_config(connector_root: Path, name: str = "config.json") -> dict[s
 
 
 def small_freshdesk_account() -> SandboxSettings:
-    """Every one of the 28 streams has records, yet a full read takes a few seconds."""
+    """Every stream has records, yet a full read takes a few seconds."""
     return SandboxSettings(
         ticket_count=30,
         deleted_ticket_count=2,
@@ -56,6 +56,7 @@ def small_freshdesk_account() -> SandboxSettings:
         company_count=5,
         satisfaction_rating_count=10,
         time_entry_count=10,
+        archived_ticket_count=2,
     )
 
 

@@ -66,6 +66,7 @@ EXPECTED_STREAMS = frozenset(
         "custom_object_schemas",
         "custom_object_records",
         "ticket_activities",
+        "archived_tickets",
     }
 )
 # These resources have no reliable created_at/updated_at pair in the API, so the connector
