@@ -61,34 +61,3 @@ def later_state(
     if previous is not None and previous >= candidate:
         return dict(current or {})
     return state_for(cursor_field, candidate)
-
-
-def per_stream_state_messages(state_file: Any) -> Any:
-    """Rewrite 0.1.0's legacy state file into per-stream STATE messages the CDK accepts.
-
-    0.1.0 emitted LEGACY state: one object mapping stream names to their state
-    (`{"calls": {"end_at": ...}, ...}`), stored either bare or wrapped as
-    `[{"type": "LEGACY", "data": {...}}]`. The CDK only reads per-stream messages and rejects both.
-    Anything else is returned unchanged.
-    """
-    legacy: Any = None
-    if isinstance(state_file, dict) and state_file:
-        legacy = state_file
-    elif (
-        isinstance(state_file, list)
-        and state_file
-        and all(isinstance(item, dict) and item.get("type") == "LEGACY" for item in state_file)
-    ):
-        legacy = {}
-        for item in state_file:
-            legacy.update(item.get("data") or {})
-    if legacy is None:
-        return state_file
-    return [
-        {
-            "type": "STREAM",
-            "stream": {"stream_descriptor": {"name": name}, "stream_state": dict(value)},
-        }
-        for name, value in legacy.items()
-        if isinstance(value, dict)
-    ]

@@ -10,7 +10,6 @@ from source_talkdesk_explore import SourceTalkdeskExplore
 from source_talkdesk_explore.datetimes import UTC, parse_datetime
 from source_talkdesk_explore.state import (
     later_state,
-    per_stream_state_messages,
     read_watermark,
     sync_start,
 )
@@ -122,5 +121,4 @@ def test_per_stream_state_files_pass_through_unchanged(tmp_path) -> None:
         }
     ]
     path.write_text(json.dumps(messages))
-    assert per_stream_state_messages(messages) is messages
     assert stream_states(path) == {"calls": {"end_at": "2026-01-01T10:00:00Z"}}
