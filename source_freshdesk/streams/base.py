@@ -94,7 +94,7 @@ class FreshdeskStream(HttpStream, ABC):
     # its final "complete" state, replayed, would read zero rows.
     is_resumable = False
     # The CDK's default normalization, compiled once per schema: the same records, a fraction of
-    # the CPU (the CDK's walks the schema through a validator for every record).
+    # the CPU (the CDK walks the schema through a validator for every record).
     transformer = SchemaCoercion()
 
     def __init__(self, context: FreshdeskContext, stats: StreamStats | None = None) -> None:
