@@ -18,7 +18,6 @@ TOP_LEVEL = {
     "business_hours": "business_hours",
     "canned_response_folders": "canned_response_folders",
     "companies": "companies",
-    "contacts": "contacts",
     "discussion_categories": "discussions/categories",
     "email_configs": "email_configs",
     "email_mailboxes": "email/mailboxes",
@@ -76,6 +75,12 @@ class FullSync:
             return self.list(TOP_LEVEL[stream])
         if stream == "settings":
             return [self.session.get(f"{self.base}/settings/helpdesk").json()]
+        if stream == "contacts":
+            return [
+                *self.list("contacts"),
+                *self.list("contacts", state="blocked"),
+                *self.list("contacts", state="deleted"),
+            ]
         if stream == "ticket_fields":
             # An admin key's view: the public list, joined by id with the admin list's extra keys.
             admin = {f["id"]: f for f in self.list("admin/ticket_fields", include="section")}
@@ -151,7 +156,7 @@ def test_streams_with_a_cursor_carry_created_at_and_updated_at(sandbox, stream):
 
 def test_ground_truth_counts_follow_the_settings(sandbox):
     assert len(sandbox.records("tickets")) == 310
-    assert len(sandbox.records("contacts")) == 150
+    assert len(sandbox.records("contacts")) == 150 + 15 + 20  # listed, blocked, deleted
     assert len(sandbox.records("companies")) == 20
     assert len(sandbox.records("satisfaction_ratings")) == 70
     assert len(sandbox.records("time_entries")) == 90

@@ -107,7 +107,7 @@ def test_deleting_or_spamming_moves_the_ticket_to_its_filter(sandbox, action, fl
 
 
 def test_update_contact_is_seen_by_both_since_spellings(sandbox):
-    contacts = sandbox.records("contacts")
+    contacts = sandbox.store.listed_contacts()
     updated = sandbox.update_contact(contacts[0]["id"], job_title="CTO")
     assert parse_api_datetime(updated["updated_at"]) > latest(contacts)
     for name in ("updated_since", "_updated_since"):
@@ -115,11 +115,11 @@ def test_update_contact_is_seen_by_both_since_spellings(sandbox):
 
 
 def test_blocking_a_contact_hides_it_from_the_default_list(sandbox):
-    contact = sandbox.records("contacts")[0]
+    contact = sandbox.store.listed_contacts()[0]
     sandbox.update_contact(contact["id"], state="blocked")
     assert contact["id"] not in list_ids(sandbox, "contacts")
     assert contact["id"] in list_ids(sandbox, "contacts", state="blocked")
-    assert contact["id"] not in {c["id"] for c in sandbox.records("contacts")}
+    assert contact["id"] not in {c["id"] for c in sandbox.store.listed_contacts()}
 
 
 def test_update_company_is_seen_by_updated_since(sandbox):
@@ -188,7 +188,7 @@ def test_ticket_updated_mid_walk_moves_to_the_end_of_an_updated_at_walk(sandbox)
 
 
 def test_contact_renamed_mid_walk_shifts_an_unread_contact_onto_a_read_page(sandbox):
-    contacts = sandbox.records("contacts")
+    contacts = sandbox.store.listed_contacts()
     late = contacts[-1]  # alphabetically last
     sandbox.schedule_mutation(
         "update_contact",

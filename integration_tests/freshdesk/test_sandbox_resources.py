@@ -59,12 +59,14 @@ def test_contacts_verified_and_unverified_partition_the_default_list(sandbox):
 
 
 def test_contacts_accept_both_since_spellings_inclusively(sandbox):
-    pivot = sorted(c["updated_at"] for c in sandbox.records("contacts"))[60]
+    pivot = sorted(c["updated_at"] for c in sandbox.store.listed_contacts())[60]
     modern = read(sandbox, "contacts", updated_since=pivot)
     legacy = read(sandbox, "contacts", _updated_since=pivot)
     assert modern == legacy
     assert min(c["updated_at"] for c in modern) == pivot
-    assert len(modern) == sum(1 for c in sandbox.records("contacts") if c["updated_at"] >= pivot)
+    assert len(modern) == sum(
+        1 for c in sandbox.store.listed_contacts() if c["updated_at"] >= pivot
+    )
 
 
 def test_companies_filter_by_updated_since_and_hold_an_id_beyond_2_pow_53(sandbox):

@@ -232,6 +232,10 @@ class Store:
 
         return self._cached(key, compute)
 
+    def listed_contacts(self) -> list[Record]:
+        """The default contacts list: verified and unverified, without blocked or deleted ones."""
+        return _deep_copy(self.contacts(state=None, since=None))
+
     def contacts(
         self,
         *,
@@ -280,7 +284,12 @@ class Store:
             elif stream == "conversations":
                 return self._conversation_records()
             elif stream == "contacts":
-                out = self.contacts(state=None, since=None)
+                # The default list (verified, unverified) plus the blocked and deleted views.
+                out = [
+                    c
+                    for state in (None, "blocked", "deleted")
+                    for c in self.contacts(state=state, since=None)
+                ]
             elif stream == "settings":
                 out = [self.data.settings_object]
             elif stream == "ticket_fields":

@@ -1,6 +1,7 @@
 """Every Freshdesk stream other than tickets and conversations, one small class per endpoint.
 
-TicketFields lives with the other field definitions in admin.py and is re-exported here.
+TicketFields lives with the other field definitions in admin.py, Contacts (with its blocked and
+deleted views) in contacts.py; both are re-exported here.
 """
 
 from __future__ import annotations
@@ -17,15 +18,11 @@ from source_freshdesk.streams.base import (
     Record,
     ResourceGone,
 )
+from source_freshdesk.streams.contacts import Contacts
 
-__all__ = ["TicketFields"]  # the rest are used through the module
+__all__ = ["Contacts", "TicketFields"]  # the rest are used through the module
 
 # -- incremental, filtered by the API ---------------------------------------------------------
-
-
-class Contacts(IncrementalStream):
-    endpoint = "contacts"
-    since_param = "_updated_since"  # the list is alphabetical: not sorted by the cursor
 
 
 class Companies(IncrementalStream):
