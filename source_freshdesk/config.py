@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -86,7 +86,14 @@ def parse_start_date(value: Any) -> datetime | None:
         ) from None
     if not isinstance(parsed, datetime):
         raise config_error(f"`start_date` '{value}' is not a date-time.")
-    return datetime.fromtimestamp(parsed.timestamp(), tz=timezone.utc)
+    start = datetime.fromtimestamp(parsed.timestamp(), tz=timezone.utc)
+    # A day of slack for time zones; further ahead, every sync would read nothing, silently.
+    if start > datetime.now(timezone.utc) + timedelta(days=1):
+        raise config_error(
+            f"`start_date` '{value}' is in the future: nothing would ever be read. Use a past "
+            "date-time, or leave it empty to read all history."
+        )
+    return start
 
 
 class _RawConfig(BaseModel):

@@ -199,13 +199,22 @@ class FreshdeskStream(HttpStream, ABC):
 
     def pages(self, path: str, params: Mapping[str, Any]) -> Iterator[Page]:
         query: dict[str, Any] = {"per_page": PAGE_SIZE, **params} if self.paginated else {**params}
+        requested: set[tuple[tuple[str, str], ...]] = set()
         while True:
+            requested.add(_query_key(query))
             page = self.fetch_page(path, query)
             yield page
             next_query = next_page_params(page.response) if page.records else None
             if next_query is None:
                 return
             query = {**query, **next_query}
+            if _query_key(query) in requested:
+                # A next link back to a page already read would loop forever.
+                self.logger.warning(
+                    f"Freshdesk's next link for {path} points back to a page already read "
+                    f"({next_query}); the list ends here."
+                )
+                return
 
     def fetch_page(self, path: str, query: Mapping[str, Any]) -> Page:
         with self.stats.request_in_flight():
@@ -231,6 +240,11 @@ class FreshdeskStream(HttpStream, ABC):
         if is_skippable_403(response):
             return StreamUnavailable(f"Freshdesk answered 403 ({error_text(response)})")
         return RuntimeError(f"Unexpected ignored response HTTP {response.status_code}")
+
+
+def _query_key(query: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    # Without a page number the API serves page 1.
+    return tuple(sorted((str(k), str(v)) for k, v in {"page": 1, **query}.items()))
 
 
 def _server_time(response: requests.Response) -> datetime | None:

@@ -152,11 +152,15 @@ class SolutionFolders(ChildStream, IncrementalStream):
 
     def _subfolders_of(self, root: Record) -> Iterator[tuple[Record, datetime | None]]:
         pending = [root]  # an explicit stack: folder trees can be deep
+        visited = {root.get("id")}  # a folder listed under its own subtree must not loop
         while pending:
             folder = pending.pop()
             try:
                 for page in self.pages(self.subfolders_endpoint.format(parent_id=folder["id"]), {}):
                     for subfolder in page.records:
+                        if subfolder.get("id") in visited:
+                            continue
+                        visited.add(subfolder.get("id"))
                         if subfolder.get("category_id") is None:
                             subfolder = {**subfolder, "category_id": root.get("category_id")}
                         yield subfolder, page.server_time

@@ -65,6 +65,8 @@ def test_unknown_keys_are_tolerated_and_start_date_is_parsed_as_utc() -> None:
         ({"api_key": ""}, "`api_key`"),
         ({"requests_per_minute": 0}, "`requests_per_minute`"),
         ({"start_date": "last tuesday"}, "`start_date`"),
+        ({"start_date": "2999-01-01T00:00:00Z"}, "in the future"),
+        ({"num_workers": 0}, "`num_workers`"),
     ],
 )
 def test_invalid_values_name_the_offending_key(overrides: dict, fragment: str) -> None:

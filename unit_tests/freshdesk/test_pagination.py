@@ -31,6 +31,21 @@ def test_an_empty_page_ends_pagination_even_if_a_next_link_is_advertised(api) ->
     assert api.call_count == 2
 
 
+def test_a_next_link_back_to_a_page_already_read_ends_the_list_instead_of_looping(api) -> None:
+    api.get(
+        f"{BASE}email/mailboxes",
+        [
+            page_response([{"id": 1}], next_query="page=2"),
+            page_response([{"id": 2}], next_query="page=1"),
+        ],
+    )
+    output = run_read(["email_mailboxes"], sync_mode=SyncMode.full_refresh)
+
+    assert [r["id"] for r in records_of(output, "email_mailboxes")] == [1, 2]
+    assert api.call_count == 2
+    assert output.is_in_logs("points back to a page already read")
+
+
 def test_a_link_to_another_host_only_contributes_its_query(api) -> None:
     api.get(
         f"{BASE}email/mailboxes",
@@ -112,3 +127,15 @@ def test_token_paging_reads_a_relative_link_nested_under_links() -> None:
 )
 def test_token_paging_ends_without_a_next_token(body: object) -> None:
     assert CSAT.next_query(body) is None
+
+
+def test_a_folder_listed_inside_its_own_subtree_is_read_once_instead_of_looping(api) -> None:
+    updated = "2024-01-01T00:00:00Z"
+    api.get(f"{BASE}solutions/categories", json=[record(1, updated)])
+    api.get(f"{BASE}solutions/categories/1/folders", json=[record(10, updated, category_id=1)])
+    api.get(f"{BASE}solutions/folders/10/subfolders", json=[record(11, updated)])
+    api.get(f"{BASE}solutions/folders/11/subfolders", json=[record(10, updated)])
+
+    output = run_read(["solution_folders"], sync_mode=SyncMode.full_refresh)
+
+    assert sorted(r["id"] for r in records_of(output, "solution_folders")) == [10, 11]
