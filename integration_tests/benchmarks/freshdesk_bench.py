@@ -80,6 +80,13 @@ class Unavailable(Exception):
 
 
 # ---- command line ----------------------------------------------------------------------------
+def parser_for(doc: str | None) -> argparse.ArgumentParser:
+    """A parser whose --help shows the benchmark's whole docstring, command line included."""
+    return argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--connector",

@@ -15,8 +15,6 @@ connector; without it our connector paces from the X-RateLimit headers alone.
 
 from __future__ import annotations
 
-import argparse
-
 from integration_tests.benchmarks import freshdesk_bench as bench
 from integration_tests.freshdesk_sandbox import FreshdeskSandbox, SandboxSettings
 
@@ -24,7 +22,7 @@ STREAMS = ("conversations",)
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench.parser_for(__doc__)
     parser.add_argument("--tickets", type=int, default=1_000)
     parser.add_argument("--credits", type=int, default=60, help="credits per window")
     parser.add_argument("--window-s", type=float, default=2.0)

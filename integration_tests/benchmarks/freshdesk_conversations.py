@@ -11,8 +11,6 @@ wall times give the speed-up official/ours.
 
 from __future__ import annotations
 
-import argparse
-
 from integration_tests.benchmarks import freshdesk_bench as bench
 from integration_tests.freshdesk_sandbox import FreshdeskSandbox, SandboxSettings
 
@@ -20,7 +18,7 @@ STREAMS = ("conversations",)
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench.parser_for(__doc__)
     parser.add_argument("--tickets", type=int, default=2_000)
     parser.add_argument("--latency-ms", type=float, default=30.0)
     bench.add_common_arguments(parser)

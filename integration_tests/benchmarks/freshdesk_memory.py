@@ -13,8 +13,6 @@ contacts take ~10 s to seed and as long again to count the ground truth).
 
 from __future__ import annotations
 
-import argparse
-
 from integration_tests.benchmarks import freshdesk_bench as bench
 from integration_tests.freshdesk_sandbox import SandboxSettings
 
@@ -24,7 +22,7 @@ TICKETS = 100
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench.parser_for(__doc__)
     parser.add_argument(
         "--sizes",
         type=lambda text: [int(size) for size in text.split(",")],

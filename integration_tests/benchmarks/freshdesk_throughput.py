@@ -13,8 +13,6 @@ connector's start-up (~2-3 s of imports), as the platform sees it. 35,000 ticket
 
 from __future__ import annotations
 
-import argparse
-
 from integration_tests.benchmarks import freshdesk_bench as bench
 from integration_tests.freshdesk_sandbox import SandboxSettings
 
@@ -22,7 +20,7 @@ STREAMS = ("tickets", "contacts", "companies")
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench.parser_for(__doc__)
     parser.add_argument("--tickets", type=int, default=35_000)
     parser.add_argument("--contacts", type=int, default=60_000)
     parser.add_argument("--companies", type=int, default=2_000)
