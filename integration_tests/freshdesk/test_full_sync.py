@@ -30,7 +30,11 @@ def test_big_integer_ids_and_custom_fields_arrive_intact(full_sync) -> None:
     for truth in sandbox.records("tickets")[:200]:
         emitted = by_id[truth["id"]]
         assert emitted.get("company_id") == truth.get("company_id")
-        assert emitted.get("custom_fields") == truth.get("custom_fields")
+        expected = dict(truth.get("custom_fields") or {})
+        if isinstance(expected.get("cf_bank964807"), bool):
+            # A text field per its definition: the API's occasional bool arrives as its string.
+            expected["cf_bank964807"] = str(expected["cf_bank964807"])
+        assert emitted.get("custom_fields") == expected
     assert any(r["id"] > 2**53 for r in output.records("companies"))
 
 

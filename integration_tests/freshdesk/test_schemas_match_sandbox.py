@@ -60,11 +60,24 @@ def as_emitted_by_connector(stream: str, record: dict[str, Any]) -> dict[str, An
     return renamed
 
 
+def _decimal_custom_field(path: str, before: int, after: Any) -> bool:
+    """A decimal custom field is typed number from its definition: an integral value becomes the
+    same number as a float, exact below 2**53 (ids are never custom fields)."""
+    return (
+        ".custom_fields." in path
+        and isinstance(after, float)
+        and after == before
+        and abs(before) < BEYOND_FLOAT_PRECISION
+    )
+
+
 def transform_damage(before: Any, after: Any, path: str = "$") -> list[str]:
     """Paths where normalization changed an integer or flattened a container into a string."""
     if isinstance(before, bool):
         return []
     if isinstance(before, int):
+        if _decimal_custom_field(path, before, after):
+            return []
         if type(after) is not int or after != before:
             return [f"{path}: int {before!r} became {after!r}"]
         return []

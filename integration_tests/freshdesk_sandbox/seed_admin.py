@@ -42,10 +42,7 @@ def build_admin_metadata(ctx: SeedContext) -> None:
             ("job_title", "default_job_title", None),
             ("time_zone", "default_time_zone", {"Tokyo": "(GMT+09:00) Tokyo", "Berlin": "Berlin"}),
             ("language", "default_language", {"en": "English", "ja-JP": "Japanese"}),
-            *(
-                (name.removeprefix("cf_"), kind, choices)
-                for name, kind, choices in CONTACT_CUSTOM_FIELDS
-            ),
+            *CONTACT_CUSTOM_FIELDS,
         ],
         portal_flags=True,
     )
@@ -58,10 +55,7 @@ def build_admin_metadata(ctx: SeedContext) -> None:
             ("health_score", "default_health_score", ["At risk", "Doing okay", "Happy"]),
             ("account_tier", "default_account_tier", ["Basic", "Premium"]),
             ("renewal_date", "default_renewal_date", None),
-            *(
-                (name.removeprefix("cf_"), kind, choices)
-                for name, kind, choices in COMPANY_CUSTOM_FIELDS
-            ),
+            *COMPANY_CUSTOM_FIELDS,
         ],
         portal_flags=False,
     )
@@ -78,9 +72,9 @@ def _customer_fields(
     for position, (name, kind, choices) in enumerate(fields, start=1):
         record: Record = {
             "id": first_id + position,
-            # Custom contact and company field names carry no cf_ prefix in the API.
+            # The key the records' custom_fields use for this field.
             "name": name,
-            "label": name.replace("_", " ").title(),
+            "label": name.removeprefix("cf_").replace("_", " ").title(),
             "position": position,
             "required_for_agents": name == "name",
             "type": kind,

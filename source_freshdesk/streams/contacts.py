@@ -20,13 +20,15 @@ from source_freshdesk.state import (
     format_datetime,
 )
 from source_freshdesk.streams.base import IncrementalStream, Record, StreamUnavailable
+from source_freshdesk.streams.custom_fields import TypedCustomFields
 
 DEFAULT_VIEW = "default"
 CONTACT_VIEWS = (DEFAULT_VIEW, "blocked", "deleted")
 
 
-class Contacts(IncrementalStream):
+class Contacts(TypedCustomFields, IncrementalStream):
     endpoint = "contacts"
+    fields_endpoint = "contact_fields"
     since_param = "_updated_since"  # the list is alphabetical: not sorted by the cursor
 
     # State: {"updated_at": ..., "blocked": {"updated_at": ...}, "deleted": {"updated_at": ...}};

@@ -19,14 +19,16 @@ from source_freshdesk.streams.base import (
     ResourceGone,
 )
 from source_freshdesk.streams.contacts import Contacts
+from source_freshdesk.streams.custom_fields import TypedCustomFields
 
 __all__ = ["Contacts", "TicketFields"]  # the rest are used through the module
 
 # -- incremental, filtered by the API ---------------------------------------------------------
 
 
-class Companies(IncrementalStream):
+class Companies(TypedCustomFields, IncrementalStream):
     endpoint = "companies"
+    fields_endpoint = "company_fields"
     since_param = "updated_since"
 
 

@@ -27,6 +27,7 @@ from source_freshdesk.streams.base import (
     ResourceGone,
     StreamUnavailable,
 )
+from source_freshdesk.streams.custom_fields import TypedCustomFields
 
 DEFAULT_VIEW = "default"
 # The list hides deleted and spam tickets; each view is read with its own filter and cursor.
@@ -40,8 +41,9 @@ REQUESTER_SOURCES: tuple[tuple[str, dict[str, str]], ...] = (
 )
 
 
-class Tickets(IncrementalStream):
+class Tickets(TypedCustomFields, IncrementalStream):
     endpoint = "tickets"
+    fields_endpoint = "ticket_fields"
     sorted_by_cursor = True
     state_checkpoint_interval = PAGE_SIZE
     includes: tuple[str, ...] = ("description", "requester", "stats")

@@ -76,10 +76,22 @@ def records_of(output: EntrypointOutput, stream: str) -> list[dict[str, Any]]:
     return [m.record.data for m in output.records if m.record.stream == stream]
 
 
+# The field definitions the tickets, contacts and companies schemas are typed from; empty here, so
+# custom_fields stays the shipped open object unless a test registers definitions itself.
+FIELD_DEFINITION_ENDPOINTS = ("ticket_fields", "contact_fields", "company_fields")
+
+
 @pytest.fixture
 def api() -> Iterator[rm.Mocker]:
     with rm.Mocker() as mocker:
+        for endpoint in FIELD_DEFINITION_ENDPOINTS:
+            mocker.get(f"{BASE}{endpoint}", [page_response([])])
         yield mocker
+
+
+def requests_to(api: rm.Mocker, endpoint: str) -> list[Any]:
+    """The requests the mocked API received for one endpoint, in order."""
+    return [h for h in api.request_history if h.path == f"/api/v2/{endpoint}"]
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,14 @@ import requests
 
 from connector_common.backoff import MAX_RATE_LIMIT_WAIT_S
 from source_freshdesk.rate_limit import FreshdeskAPIBudget
-from unit_tests.freshdesk.conftest import BASE, page_response, record, records_of, run_read
+from unit_tests.freshdesk.conftest import (
+    BASE,
+    page_response,
+    record,
+    records_of,
+    requests_to,
+    run_read,
+)
 
 ROLE = record(1, "2024-01-01T00:00:00Z")
 
@@ -116,5 +123,5 @@ def test_records_stamped_by_a_server_clock_ahead_of_ours_still_checkpoint_and_re
     api.get(f"{BASE}tickets", [page_response([])])
     second = run_read(["tickets"], state={"tickets": saved})
     # Hours ahead is clock skew, not an unusable cursor: the next sync continues from it.
-    assert api.request_history[0].qs["updated_since"] == [ahead.lower()]
+    assert requests_to(api, "tickets")[0].qs["updated_since"] == [ahead.lower()]
     assert not [m for m in second.logs if "saved state value" in m.log.message]

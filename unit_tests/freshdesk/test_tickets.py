@@ -16,6 +16,7 @@ from unit_tests.freshdesk.conftest import (
     make_config,
     record,
     records_of,
+    requests_to,
     run_read,
 )
 
@@ -73,13 +74,14 @@ def test_keyset_walk_emits_each_ticket_once_and_restarts_from_the_last_updated_a
 
     ids = [r["id"] for r in records_of(output, "tickets")]
     assert sorted(ids) == list(range(1, 251)) and len(ids) == len(set(ids))
-    default_view = [h.qs for h in api.request_history if "filter" not in h.qs]
+    default_view = [h.qs for h in requests_to(api, "tickets") if "filter" not in h.qs]
     assert default_view[0]["updated_since"] == ["1970-01-01t00:00:00z"]
     assert default_view[1]["updated_since"] == [stamp(99 // 3).lower()] and default_view[1][
         "page"
     ] == ["1"]
-    assert {h.qs["include"][0] for h in api.request_history} == {"description,requester,stats"}
-    assert {h.qs["order_by"][0] for h in api.request_history} == {"updated_at"}
+    ticket_lists = requests_to(api, "tickets")
+    assert {h.qs["include"][0] for h in ticket_lists} == {"description,requester,stats"}
+    assert {h.qs["order_by"][0] for h in ticket_lists} == {"updated_at"}
 
 
 def test_first_sync_sends_start_date_and_deleted_and_spam_views_get_their_own_cursors(api) -> None:
@@ -98,7 +100,7 @@ def test_first_sync_sends_start_date_and_deleted_and_spam_views_get_their_own_cu
         "deleted": {"updated_at": stamp(20)},
         "spam": {"updated_at": stamp(30)},
     }
-    assert all(h.qs["updated_since"] == [stamp(5).lower()] for h in api.request_history)
+    assert all(h.qs["updated_since"] == [stamp(5).lower()] for h in requests_to(api, "tickets"))
 
 
 def test_airbyte_state_carries_over_and_the_saved_second_is_reread(api) -> None:
