@@ -1,8 +1,9 @@
 """What the Freshdesk benchmarks share: sandbox routes, measured syncs, the official connector.
 
 Every benchmark runs the connector the way the platform does (a console script fed config and
-catalog files) and measures that one child process with os.wait4: wall time, CPU seconds and peak
-RSS belong to the sync alone, not to earlier children or to the sandbox in this process.
+catalog files) and measures that one child process: wall time, CPU seconds (os.wait4) and peak
+RSS (its own VmHWM) belong to the sync alone, not to earlier children or to the sandbox in this
+process.
 
 Two routes to a sandbox:
 - http: a plain sandbox on a free loopback port; only our connector can use it.
@@ -408,7 +409,9 @@ def run_sync(
         with open(work / "stdout", "wb") as stdout, open(work / "stderr", "wb") as stderr:
             started = time.perf_counter()
             process = subprocess.Popen(args, stdout=stdout, stderr=stderr, cwd=work, env=env)
+            peak = PeakRss(process.pid)
             status, usage = _wait(process, timeout)
+            peak.stop()
             wall = time.perf_counter() - started
         messages, counts = _read_messages(work / "stdout")
         stderr_text = (work / "stderr").read_text(errors="replace")
@@ -420,13 +423,49 @@ def run_sync(
         returncode=returncode,
         wall_s=wall,
         cpu_s=usage.ru_utime + usage.ru_stime if usage else float("nan"),
-        peak_rss_mib=usage.ru_maxrss / 1024 if usage else float("nan"),  # KiB on Linux
+        peak_rss_mib=peak.mib,
         record_counts=counts,
         expected_counts=dict(expected),
         output=SyncOutput(messages, returncode, stderr_text, wall),
         stats=route.sandbox.stats(),
         seed_s=route.seed_s,
     )
+
+
+class PeakRss:
+    """The connector's own peak RSS, polled from /proc/<pid>/status (VmHWM).
+
+    Not rusage's ru_maxrss: the kernel carries the high-water mark of the address space a child
+    had before exec into it, and a child forked (or vforked) from this process starts as a copy
+    of it, sandbox and all, so ru_maxrss grows with the sandbox's data instead of the
+    connector's.
+    """
+
+    def __init__(self, pid: int, interval_s: float = 0.02) -> None:
+        self._path = Path(f"/proc/{pid}/status")
+        self._interval_s = interval_s
+        self._kib = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    @property
+    def mib(self) -> float:
+        return self._kib / 1024 if self._kib else float("nan")
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _poll(self) -> None:
+        while not self._done.is_set():
+            try:
+                for line in self._path.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        self._kib = max(self._kib, int(line.split()[1]))
+            except (OSError, ValueError):
+                pass  # gone, or a zombie without memory lines
+            self._done.wait(self._interval_s)
 
 
 def _wait(process: subprocess.Popen, timeout: float) -> tuple[int | None, Any]:
