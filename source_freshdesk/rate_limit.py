@@ -35,7 +35,7 @@ WINDOW_SECONDS = 60.0
 RESERVE_FRACTION = 0.1
 # Pace a configured cap a little below it: requests sent at exactly the cap's spacing still arrive
 # with jitter, and one extra arrival in a window is a 429.
-CAP_PACING_FACTOR = 0.95
+CAP_PACING_FACTOR = 0.98
 # A 429 without a usable Retry-After still pauses everyone this long.
 DEFAULT_RATE_LIMIT_PAUSE_SECONDS = 5.0
 
