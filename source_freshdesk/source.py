@@ -1,4 +1,4 @@
-"""The Freshdesk source: configuration in, 28 streams out, read concurrently under one rate budget."""
+"""The Freshdesk source: configuration in, 39 streams out, read concurrently under one rate budget."""
 
 from __future__ import annotations
 
