@@ -534,7 +534,10 @@ def tickets_since(result: Run) -> dict[str, str]:
     """The updated_since each tickets view asked for first (default, deleted, spam)."""
     since: dict[str, str] = {}
     for request in result.requests:
-        query = parse_qs(urlsplit(request.url).query)
+        parts = urlsplit(request.url)
+        if not parts.path.endswith("/tickets"):  # e.g. the custom field definitions
+            continue
+        query = parse_qs(parts.query)
         since.setdefault(query.get("filter", ["default"])[0], query["updated_since"][0])
     return since
 
