@@ -49,7 +49,8 @@ from source_freshdesk.state import read_cursor
 from source_freshdesk.streams import activities, admin, archived, csat, custom_objects
 from source_freshdesk.streams import resources as r
 from source_freshdesk.streams.base import FreshdeskContext, FreshdeskStream, IncrementalStream
-from source_freshdesk.streams.tickets import Conversations, Tickets
+from source_freshdesk.streams.conversations import Conversations
+from source_freshdesk.streams.tickets import Tickets
 
 # Records waiting for the main thread to write them; workers block (back-pressure) beyond this.
 QUEUE_SIZE = 10_000
@@ -106,7 +107,11 @@ class SourceFreshdesk(AbstractSource):
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         return list(self.endpoint_streams(FreshdeskConfig.from_mapping(config)))
 
-    def endpoint_streams(self, settings: FreshdeskConfig) -> list[FreshdeskStream]:
+    def endpoint_streams(
+        self, settings: FreshdeskConfig, read_archive: bool = False
+    ) -> list[FreshdeskStream]:
+        """Every stream; `read_archive` (archived_tickets is selected) lets conversations probe
+        the archive for archived tickets' conversations too, a credit per probe."""
         budget = FreshdeskAPIBudget(settings.requests_per_minute)
         context = FreshdeskContext(
             config=settings,
@@ -122,7 +127,7 @@ class SourceFreshdesk(AbstractSource):
             r.CannedResponses(context),
             r.Companies(context),
             r.Contacts(context),
-            Conversations(context),
+            Conversations(context, read_archive=read_archive),
             r.DiscussionCategories(context),
             r.DiscussionComments(context),
             r.DiscussionForums(context),
@@ -173,7 +178,10 @@ class SourceFreshdesk(AbstractSource):
         queue: Queue[Any] = Queue(maxsize=QUEUE_SIZE)
         messages = ConcurrentMessageRepository(queue, InMemoryMessageRepository())
         state_manager = ConnectorStateManager(state)
-        available = {stream.name: stream for stream in self.endpoint_streams(settings)}
+        read_archive = any(c.stream.name == "archived_tickets" for c in catalog.streams)
+        available = {
+            stream.name: stream for stream in self.endpoint_streams(settings, read_archive)
+        }
         selected: list[AbstractStream] = []
         for configured in sorted(catalog.streams, key=_read_order):
             stream = available.get(configured.stream.name)

@@ -373,17 +373,23 @@ class Store:
         return out
 
     def _conversation_records(self) -> list[Record]:
+        """What a sync with archived_tickets selected reads: the conversations of the default
+        list's tickets, and of archived ones marked as the connector marks them (the API does not
+        mark them). Without archived_tickets a sync reads the unmarked ones only."""
         out: list[Record] = []
         for row in sorted(self.data.tickets.values(), key=lambda r: r.id):
-            if row.hidden_by is not None:
+            if row.hidden_by not in (None, "archived"):
                 continue
             cached = self.data.conversations.get(row.id)
             if cached is not None:
-                out.extend(_deep_copy(cached))
+                rows = _deep_copy(cached)
             else:
                 # Fresh objects, nothing to copy; the same the API would materialise, because a
                 # ticket's conversations are materialised before any mutation changes its stamps.
-                out.extend(conversations_for(row, self.settings.seed))
+                rows = conversations_for(row, self.settings.seed)
+            if row.archived:
+                rows = [{**conversation, "archived": True} for conversation in rows]
+            out.extend(rows)
         return out
 
     # ---- mutations -----------------------------------------------------------------------------

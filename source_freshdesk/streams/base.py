@@ -57,6 +57,11 @@ class StreamUnavailable(Exception):
 class ResourceGone(Exception):
     """A child resource answered 403/404: its parent was deleted, spammed or hidden meanwhile."""
 
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"HTTP {status}: {detail}")
+        self.status = status
+        self.detail = detail
+
 
 class PageCapReached(Exception):
     """/tickets refused a page beyond its 300-page cap."""
@@ -234,7 +239,7 @@ class FreshdeskStream(HttpStream, ABC):
     def ignored_response_error(self, response: requests.Response) -> Exception:
         """The error handler let this response through as IGNORE; say what it means here."""
         if response.status_code in self.gone_statuses:
-            return ResourceGone(response.status_code)
+            return ResourceGone(response.status_code, error_text(response))
         if is_page_cap_response(response):
             return PageCapReached()
         if is_skippable_403(response):

@@ -1,4 +1,4 @@
-"""Tickets (with their deleted and spam views) and their conversations."""
+"""Tickets, with their deleted and spam views."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from source_freshdesk.streams.base import (
     IncrementalStream,
     PageCapReached,
     Record,
-    ResourceGone,
     StreamUnavailable,
 )
 from source_freshdesk.streams.custom_fields import TypedCustomFields
@@ -122,6 +121,15 @@ class Tickets(TypedCustomFields, IncrementalStream):
             params["filter"] = view
         return params
 
+    def listed_ids(self, since: datetime) -> set[int]:
+        """The ids of every ticket any view lists as updated at or after `since`."""
+        return {
+            ticket["id"]
+            for view in TICKET_VIEWS
+            for ticket in self.walk(view, since)
+            if isinstance(ticket.get("id"), int)
+        }
+
     def walk(self, view: str, since: datetime) -> Iterator[Record]:
         """Every ticket of a view updated at or after `since`, in updated_at order, each once.
 
@@ -200,75 +208,3 @@ class Tickets(TypedCustomFields, IncrementalStream):
                             yield person.get("id")
             except StreamUnavailable as unavailable:
                 self.logger.warning(f"Cannot list {endpoint} {params} as requesters: {unavailable}")
-
-
-class Conversations(IncrementalStream):
-    """Conversations of every ticket updated since the saved state, a slice per batch of tickets.
-
-    The state is the parent's cursor (`ticket_updated_at`): tickets come in updated_at order, so
-    once a batch and every batch before it finished, every conversation of every ticket up to the
-    batch's last ticket was emitted. Batches finish out of order; the ledger keeps the checkpoint
-    behind the oldest batch still in flight.
-    """
-
-    endpoint = "tickets/{ticket_id}/conversations"
-    sorted_by_cursor = True
-    gone_statuses = frozenset({403, 404})
-    state_key = "ticket_updated_at"  # the parent's cursor, see above
-    # Small batches keep every worker busy to the end and checkpoints close together.
-    tickets_per_slice = 20
-
-    def __init__(self, context: FreshdeskContext, stats: StreamStats | None = None) -> None:
-        super().__init__(context, stats)
-        # Only ids and cursors are needed from the parent: no includes, so 1 credit per page.
-        self.tickets = Tickets(context, stats=self.stats, includes=())
-
-    def slices(self) -> Iterable[StreamSlice]:
-        since = self._tracker.value or self.config.start_date or EPOCH
-        batch: list[Record] = []
-        for ticket in self.tickets.walk(DEFAULT_VIEW, since):
-            batch.append(ticket)
-            if len(batch) == self.tickets_per_slice:
-                yield self._slice(batch)
-                batch = []
-        if batch:
-            yield self._slice(batch)
-
-    @staticmethod
-    def _slice(tickets: list[Record]) -> StreamSlice:
-        cursors = [c for c in (parse_datetime(t.get("updated_at")) for t in tickets) if c]
-        return StreamSlice(
-            partition={"ticket_ids": [ticket.get("id") for ticket in tickets]},
-            cursor_slice={"ticket_updated_at": format_datetime(max(cursors)) if cursors else None},
-        )
-
-    def slice_cursor(self, stream_slice: StreamSlice) -> datetime | None:
-        return parse_datetime(stream_slice.cursor_slice.get("ticket_updated_at"))
-
-    def record_emitted(self, record: Record, stream_slice: Mapping[str, Any] | None) -> None:
-        # A conversation's own updated_at says nothing about the parent cursor: only finished
-        # slices move it (finish_slice).
-        self.stats.count_record()
-
-    def read_records(
-        self,
-        sync_mode: SyncMode,
-        cursor_field: list[str] | None = None,
-        stream_slice: Mapping[str, Any] | None = None,
-        stream_state: Mapping[str, Any] | None = None,
-    ) -> Iterable[Record]:
-        # Every conversation of a visited ticket is emitted, old ones included: after an
-        # interrupted sync the saved cursor is only where the walk stopped, so tickets past it
-        # may hold conversations older than the cursor that no sync has emitted yet.
-        stream_slice = stream_slice or {}
-        for ticket_id in stream_slice.get("ticket_ids", []):
-            yield from self._conversations_of(ticket_id)
-        self.finish_slice(stream_slice)
-
-    def _conversations_of(self, ticket_id: Any) -> Iterator[Record]:
-        try:
-            for fetched in self.pages(self.endpoint.format(ticket_id=ticket_id), {}):
-                yield from fetched.records
-        except ResourceGone:
-            # Deleted or spammed since the tickets list was read.
-            self.stats.count_skipped_child()
