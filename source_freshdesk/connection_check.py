@@ -7,9 +7,10 @@ import time
 import requests
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_common.backoff import response_retry_after
 from source_freshdesk.auth import api_key_authenticator
 from source_freshdesk.config import FreshdeskConfig, config_error
-from source_freshdesk.http_errors import describe_failure, json_body, retry_after_seconds
+from source_freshdesk.http_errors import describe_failure, json_body
 
 # settings/helpdesk is readable by non-admin keys (Airbyte 3.1+ checks `agents`, which is not).
 CHECK_PATH = "settings/helpdesk"
@@ -25,7 +26,7 @@ def check_connection(config: FreshdeskConfig) -> None:
         session.auth = api_key_authenticator(config.api_key)
         response = _get(session, url, host)
         if response.status_code == 429:
-            wait = retry_after_seconds(response.headers.get("Retry-After")) or 5
+            wait = response_retry_after(response) or 5
             if wait > MAX_RATE_LIMIT_WAIT_SECONDS:
                 raise config_error(
                     f"Freshdesk's rate limit for this account is used up for {wait:.0f} s; "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -23,7 +23,6 @@ from connector_common.backoff import (
     rate_limit_wait_too_long,
     response_retry_after,
 )
-from connector_common.backoff import retry_after_seconds as shared_retry_after_seconds
 from connector_common.stats import StreamStats
 
 MAX_RETRIES = 6
@@ -211,11 +210,3 @@ class RetryAfterBackoff(BackoffStrategy):
         if wait is not None and wait > MAX_RATE_LIMIT_WAIT_S:
             raise rate_limit_wait_too_long("Freshdesk", wait)
         return wait
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header: delta-seconds (fractions allowed) or an HTTP date.
-
-    The shared reading, which also refuses "inf" and "nan" (a float() of them would wait forever,
-    or make time.sleep raise)."""
-    return shared_retry_after_seconds(value, now=now)

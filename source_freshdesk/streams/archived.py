@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMappin
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.types import StreamSlice
 
 from connector_common.stats import StreamStats
@@ -149,15 +148,9 @@ class ArchivedTickets(IncrementalStream):
     def warn(self, message: str) -> None:
         self.logger.warning(f"{self.name}: {message}")
 
-    def read_records(
-        self,
-        sync_mode: SyncMode,
-        cursor_field: list[str] | None = None,
-        stream_slice: Mapping[str, Any] | None = None,
-        stream_state: Mapping[str, Any] | None = None,
-    ) -> Iterable[Record]:
+    def read_slice(self, stream_slice: Mapping[str, Any]) -> Iterable[Record]:
         probes = self._probes
-        for ticket_id in (stream_slice or {}).get("ticket_ids", []):
+        for ticket_id in stream_slice.get("ticket_ids", []):
             if probes.refused is not None:
                 return  # another slice learnt the plan has no archive: spend no more credits
             try:

@@ -48,6 +48,8 @@ Record = Mapping[str, Any]
 REQUEST_TIMEOUT = (15, 120)
 # The slice key that orders a stream's slices in its ledger.
 SEQUENCE = "sequence"
+# The unfiltered list of a stream read as several views.
+DEFAULT_VIEW = "default"
 
 
 class StreamUnavailable(Exception):
@@ -155,8 +157,14 @@ class FreshdeskStream(HttpStream, ABC):
         stream_slice: Mapping[str, Any] | None = None,
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[Record]:
+        # The engine's entry point, for every stream: the saved state is already on the stream
+        # (its trackers) and the sync mode changes nothing about how a slice is read.
+        return self.read_slice(stream_slice or StreamSlice(partition={}, cursor_slice={}))
+
+    def read_slice(self, stream_slice: Mapping[str, Any]) -> Iterable[Record]:
+        """The records of one slice."""
         try:
-            yield from self.records_for(stream_slice or StreamSlice(partition={}, cursor_slice={}))
+            yield from self.records_for(stream_slice)
         except StreamUnavailable as unavailable:
             self.skip(unavailable)
 
@@ -308,15 +316,8 @@ class IncrementalStream(FreshdeskStream, CheckpointMixin):
         """How far the cursor may move once this slice and every slice before it finished."""
         return None
 
-    def read_records(
-        self,
-        sync_mode: SyncMode,
-        cursor_field: list[str] | None = None,
-        stream_slice: Mapping[str, Any] | None = None,
-        stream_state: Mapping[str, Any] | None = None,
-    ) -> Iterable[Record]:
-        stream_slice = stream_slice or StreamSlice(partition={}, cursor_slice={})
-        tracker = self._tracker
+    def read_slice(self, stream_slice: Mapping[str, Any]) -> Iterable[Record]:
+        tracker = self.tracker_for(stream_slice)
         saved_cursor = tracker.value
         try:
             for record, server_time in self.fetch(stream_slice, self.lower_bound(saved_cursor)):
@@ -327,9 +328,13 @@ class IncrementalStream(FreshdeskStream, CheckpointMixin):
                 yield record
         except StreamUnavailable as unavailable:
             # The slice stays unfinished, so the cursor does not move past what was left unread.
-            self.skip(unavailable)
+            self.skip(unavailable, part=self.part_of(stream_slice))
             return
         self.finish_slice(stream_slice)
+
+    def part_of(self, stream_slice: Mapping[str, Any]) -> str:
+        """What a skip of this slice leaves out, for the log line."""
+        return "stream"
 
     def record_emitted(self, record: Record, stream_slice: Mapping[str, Any] | None) -> None:
         super().record_emitted(record, stream_slice)
@@ -353,9 +358,15 @@ class IncrementalStream(FreshdeskStream, CheckpointMixin):
         if prefix_cursor is not None:
             self._tracker.observe(prefix_cursor)
 
+    def trackers(self) -> Iterable[CursorTracker]:
+        """Every tracker of the stream."""
+        return (self._tracker,)
+
     def finish_read(self) -> None:
+        # An unsorted stream commits once, when every one of its slices finished.
         if not self.sorted_by_cursor and self._ledger.complete:
-            self._tracker.commit()
+            for tracker in self.trackers():
+                tracker.commit()
         super().finish_read()
 
     def lower_bound(self, saved_cursor: datetime | None) -> datetime | None:
@@ -366,6 +377,63 @@ class IncrementalStream(FreshdeskStream, CheckpointMixin):
             saved_cursor -= timedelta(days=self.config.lookback_window_in_days)
         start = self.config.start_date
         return max(saved_cursor, start) if start else saved_cursor
+
+
+class ViewedStream(IncrementalStream):
+    """An incremental list read as several views (filters), each a slice with its own cursor.
+
+    State: {"updated_at": ..., "<view>": {"updated_at": ...}, ...}. The top-level key is the default
+    view, so state written by Airbyte's own connector (which reads the default view only) carries
+    over.
+    """
+
+    views: tuple[str, ...] = (DEFAULT_VIEW,)
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        state: dict[str, Any] = {}
+        for view, tracker in self._views.items():
+            if tracker.value is None:
+                continue
+            value = {self.cursor_field: format_datetime(tracker.value)}
+            if view == DEFAULT_VIEW:
+                state.update(value)
+            else:
+                state[view] = value
+        return state
+
+    @state.setter
+    def state(self, value: MutableMapping[str, Any]) -> None:
+        value = value or {}
+        self._ledger = SliceLedger()
+        self._views = {
+            view: CursorTracker(
+                self.sorted_by_cursor,
+                committed=cursor_from_state(
+                    value if view == DEFAULT_VIEW else value.get(view), self.cursor_field
+                ),
+            )
+            for view in self.views
+        }
+        self._tracker = self._views[DEFAULT_VIEW]
+
+    def slices(self) -> Iterable[StreamSlice]:
+        # Each view is a walk of its own, read alongside the others.
+        for view in self.views:
+            yield StreamSlice(partition={"view": view}, cursor_slice={})
+
+    @staticmethod
+    def view_of(stream_slice: Mapping[str, Any] | None) -> str:
+        return str((stream_slice or {}).get("view", DEFAULT_VIEW))
+
+    def tracker_for(self, stream_slice: Mapping[str, Any] | None) -> CursorTracker:
+        return self._views[self.view_of(stream_slice)]
+
+    def trackers(self) -> Iterable[CursorTracker]:
+        return self._views.values()
+
+    def part_of(self, stream_slice: Mapping[str, Any]) -> str:
+        return f"the {self.view_of(stream_slice)} view of stream"
 
 
 class ChildStream(FreshdeskStream):

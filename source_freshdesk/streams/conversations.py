@@ -6,20 +6,20 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from datetime import datetime
 from typing import Any
 
-from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.types import StreamSlice
 
 from connector_common.stats import StreamStats
 from source_freshdesk.state import EPOCH, format_datetime, parse_datetime
 from source_freshdesk.streams.archived import ArchiveProbes, walk_started_now
 from source_freshdesk.streams.base import (
+    DEFAULT_VIEW,
     FreshdeskContext,
     IncrementalStream,
     Record,
     ResourceGone,
     StreamUnavailable,
 )
-from source_freshdesk.streams.tickets import DEFAULT_VIEW, Tickets
+from source_freshdesk.streams.tickets import Tickets
 
 ARCHIVE_KEY = "archived"  # the state's key for the archive probes, and the mark on their rows
 ARCHIVED_IDS = "archived_ticket_ids"  # the slice key of a batch of archive probes
@@ -125,17 +125,10 @@ class Conversations(IncrementalStream):
         # slices move it (finish_slice).
         self.stats.count_record()
 
-    def read_records(
-        self,
-        sync_mode: SyncMode,
-        cursor_field: list[str] | None = None,
-        stream_slice: Mapping[str, Any] | None = None,
-        stream_state: Mapping[str, Any] | None = None,
-    ) -> Iterable[Record]:
+    def read_slice(self, stream_slice: Mapping[str, Any]) -> Iterable[Record]:
         # Every conversation of a visited ticket is emitted, old ones included: after an
         # interrupted sync the saved cursor is only where the walk stopped, so tickets past it
         # may hold conversations older than the cursor that no sync has emitted yet.
-        stream_slice = stream_slice or {}
         if ARCHIVED_IDS in stream_slice:
             yield from self._archived_conversations(stream_slice[ARCHIVED_IDS])
         else:

@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
-
-from airbyte_cdk.models import SyncMode
-from airbyte_cdk.sources.types import StreamSlice
 
 from connector_common.stats import StreamStats
 from source_freshdesk.pagination import MAX_TICKET_PAGES, PAGE_SIZE, next_page_params
 from source_freshdesk.state import (
     EPOCH,
-    CursorTracker,
-    SliceLedger,
-    cursor_from_state,
     format_datetime,
     parse_datetime,
 )
 from source_freshdesk.streams.base import (
+    DEFAULT_VIEW,
     FreshdeskContext,
-    IncrementalStream,
     PageCapReached,
     Record,
     StreamUnavailable,
+    ViewedStream,
 )
 from source_freshdesk.streams.custom_fields import TypedCustomFields
 
-DEFAULT_VIEW = "default"
 # The list hides deleted and spam tickets; each view is read with its own filter and cursor.
 TICKET_VIEWS = (DEFAULT_VIEW, "deleted", "spam")
 # Contacts can be requesters while blocked or deleted; agents can be requesters too.
@@ -40,12 +34,16 @@ REQUESTER_SOURCES: tuple[tuple[str, dict[str, str]], ...] = (
 )
 
 
-class Tickets(TypedCustomFields, IncrementalStream):
+class Tickets(TypedCustomFields, ViewedStream):
+    """Every view is walked by keyset (see walk), sorted by updated_at, so each view's cursor
+    advances as its records are emitted."""
+
     endpoint = "tickets"
     fields_endpoint = "ticket_fields"
     sorted_by_cursor = True
     state_checkpoint_interval = PAGE_SIZE
     includes: tuple[str, ...] = ("description", "requester", "stats")
+    views = TICKET_VIEWS
 
     def __init__(
         self,
@@ -57,57 +55,12 @@ class Tickets(TypedCustomFields, IncrementalStream):
             self.includes = includes
         super().__init__(context, stats)
 
-    # State: {"updated_at": ..., "deleted": {"updated_at": ...}, "spam": {"updated_at": ...}}. The
-    # top-level key is the default view, so state written by Airbyte's own connector carries over.
-    @property
-    def state(self) -> MutableMapping[str, Any]:
-        state: dict[str, Any] = {}
-        for view, tracker in self._views.items():
-            if tracker.value is None:
-                continue
-            value = {self.cursor_field: format_datetime(tracker.value)}
-            if view == DEFAULT_VIEW:
-                state.update(value)
-            else:
-                state[view] = value
-        return state
-
-    @state.setter
-    def state(self, value: MutableMapping[str, Any]) -> None:
-        value = value or {}
-        self._ledger = SliceLedger()
-        self._views = {
-            view: CursorTracker(
-                sorted_by_cursor=True,
-                committed=cursor_from_state(
-                    value if view == DEFAULT_VIEW else value.get(view), "updated_at"
-                ),
-            )
-            for view in TICKET_VIEWS
-        }
-
-    def slices(self) -> Iterable[StreamSlice]:
-        # One slice per view: each is a keyset walk of its own, read alongside the others.
-        for view in TICKET_VIEWS:
-            yield StreamSlice(partition={"view": view}, cursor_slice={})
-
-    def read_records(
-        self,
-        sync_mode: SyncMode,
-        cursor_field: list[str] | None = None,
-        stream_slice: Mapping[str, Any] | None = None,
-        stream_state: Mapping[str, Any] | None = None,
-    ) -> Iterable[Record]:
-        view = (stream_slice or {}).get("view", DEFAULT_VIEW)
-        tracker = self._views[view]
-        since = tracker.value or self.config.start_date or EPOCH
+    def read_slice(self, stream_slice: Mapping[str, Any]) -> Iterable[Record]:
+        since = self.tracker_for(stream_slice).value or self.config.start_date or EPOCH
         try:
-            yield from self.walk(view, since)
+            yield from self.walk(self.view_of(stream_slice), since)
         except StreamUnavailable as unavailable:
-            self.skip(unavailable, part=f"the {view} view of stream")
-
-    def tracker_for(self, stream_slice: Mapping[str, Any] | None) -> CursorTracker:
-        return self._views[(stream_slice or {}).get("view", DEFAULT_VIEW)]
+            self.skip(unavailable, part=self.part_of(stream_slice))
 
     def view_params(self, view: str) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -132,6 +85,10 @@ class Tickets(TypedCustomFields, IncrementalStream):
 
     def walk(self, view: str, since: datetime) -> Iterator[Record]:
         """Every ticket of a view updated at or after `since`, in updated_at order, each once.
+
+        Hand-made rather than the CDK's next_page_token paging: each request depends on the whole
+        walk so far (the ids already emitted at the boundary second, the page cap, the switch to
+        reading one second per requester), which a token computed from one response cannot carry.
 
         Keyset pagination: after each page the next request starts again at page 1 from the last
         record's updated_at, skipping the ids already emitted at that second. Records that move

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-import pytest
 import requests
 from airbyte_cdk.models import FailureType, SyncMode
 
-from source_freshdesk.http_errors import retry_after_seconds
 from unit_tests.freshdesk.conftest import API_KEY, BASE, page_response, record, records_of, run_read
 
 FEATURE_403 = {
@@ -33,21 +29,6 @@ def test_retry_after_is_obeyed_and_fractions_are_kept(api, no_sleep) -> None:
 
     assert len(records_of(output, "roles")) == 1
     assert 3.5 in no_sleep  # the CDK adds one second to the value we return
-
-
-@pytest.mark.parametrize(
-    "header, expected",
-    [
-        ("34", 34.0),
-        ("0.25", 0.25),
-        (None, None),
-        ("soon", None),
-        ("Wed, 21 Oct 2015 07:28:30 GMT", 30.0),
-    ],
-)
-def test_retry_after_parsing(header: str | None, expected: float | None) -> None:
-    now = datetime(2015, 10, 21, 7, 28, 0, tzinfo=timezone.utc)
-    assert retry_after_seconds(header, now=now) == expected
 
 
 def test_html_502_burst_is_retried_without_crashing(api) -> None:
