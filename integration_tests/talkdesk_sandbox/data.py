@@ -1,4 +1,4 @@
-"""Deterministic report rows for the five Explore report types.
+"""Deterministic report rows for the five reference Explore report types (`reports` adds the rest).
 
 Every UTC day of every report type gets its own random generator seeded from (seed, type, day), so
 any window can be served without generating the whole history and the same settings always give
@@ -28,13 +28,17 @@ from .timestamps import (
     format_entry_time,
 )
 
-# Cursor field per report type, as the reference connector uses them.
+# Cursor field per report type: the reference connector's, and each newer report's time column.
 CURSOR_FIELDS: dict[str, str] = {
     "calls": "end_at",
     "user_status": "status_end_at",
     "studio_flow_execution": "studio_flow_executions_aggregated.flow_execution_finished_time",
     "contacts": "finished_at",
     "ring_attempts": "ring_finished_at_time",
+    "explore_calls": "end_time",
+    "audit_logs": "timestamp",
+    "messaging_contacts": "contact_finished_at",
+    "messaging_traffic": "message_created_at",
 }
 
 # Field a connector falls back to when the cursor is null (only nullable cursors need one).
@@ -50,6 +54,10 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "studio_flow_execution": ("interaction_id", "flow_id", "step_execution_order"),
     "contacts": ("contact_id",),
     "ring_attempts": ("ring_attempt_id",),
+    "explore_calls": ("interaction_id",),
+    "audit_logs": ("platform_tid", "operation", "timestamp"),
+    "messaging_contacts": ("contact_id",),
+    "messaging_traffic": ("message_id",),
 }
 
 # Reports whose file carries top-level type/version next to entries/total.
@@ -74,7 +82,7 @@ class _Person:
 
 
 @dataclass(frozen=True)
-class _Pools:
+class Pools:
     """Small shared casts of agents, teams, ring groups and flows so rows look related."""
 
     people: tuple[_Person, ...]
@@ -83,21 +91,21 @@ class _Pools:
     company_numbers: tuple[str, ...]
 
 
-def _uid(rng: random.Random) -> str:
+def uid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def _hex(rng: random.Random, length: int = 32) -> str:
+def hex_id(rng: random.Random, length: int = 32) -> str:
     return f"{rng.getrandbits(4 * length):0{length}x}"
 
 
-def _phone(rng: random.Random) -> str:
+def phone(rng: random.Random) -> str:
     return f"+1{rng.randint(200, 989)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
 
 
-def _make_pools(seed: int) -> _Pools:
+def _make_pools(seed: int) -> Pools:
     rng = random.Random(f"{seed}:pools")
-    teams = [(_uid(rng), name) for name in ("Support", "Sales", "Billing")]
+    teams = [(uid(rng), name) for name in ("Support", "Sales", "Billing")]
     first = ("Ana", "Bruno", "Carla", "Diogo", "Eva", "Filipe", "Gil", "Helena", "Ines", "Joao")
     last = ("Silva", "Costa", "Pereira", "Santos", "Moreira", "Lopes")
     people = []
@@ -105,14 +113,14 @@ def _make_pools(seed: int) -> _Pools:
         name = f"{first[index % len(first)]} {rng.choice(last)}"
         team_id, team_name = teams[index % len(teams)]
         email = f"{name.lower().replace(' ', '.')}{index}@example.com"
-        people.append(_Person(_hex(rng), name, email, team_id, team_name))
+        people.append(_Person(hex_id(rng), name, email, team_id, team_name))
     ring_groups = ("agents", "support_tier1", "support_tier2", "sales_inbound")
-    flows = tuple((_hex(rng, 24), name) for name in ("Main IVR", "After hours", "Callback"))
-    company_numbers = tuple(_phone(rng) for _ in range(3))
-    return _Pools(tuple(people), ring_groups, flows, company_numbers)
+    flows = tuple((hex_id(rng, 24), name) for name in ("Main IVR", "After hours", "Callback"))
+    company_numbers = tuple(phone(rng) for _ in range(3))
+    return Pools(tuple(people), ring_groups, flows, company_numbers)
 
 
-def _ring_group_list(rng: random.Random, pools: _Pools) -> str:
+def _ring_group_list(rng: random.Random, pools: Pools) -> str:
     # Talkdesk renders list-valued columns as a string that merely looks like a JSON list.
     chosen = rng.sample(pools.ring_groups, rng.randint(1, 2))
     return json.dumps(chosen)
@@ -122,7 +130,7 @@ def _yes_no(rng: random.Random, p_yes: float = 0.5) -> str:
     return "Yes" if rng.random() < p_yes else "No"
 
 
-def _filter_offsets(rng: random.Random, count: int, millis: list[bool]) -> list[float]:
+def filter_offsets(rng: random.Random, count: int, millis: list[bool]) -> list[float]:
     """Sorted second offsets inside one day; the first row sits exactly on midnight so that
     day-aligned windows always have a row on their inclusive `from` boundary."""
     offsets = [0.0]
@@ -141,9 +149,9 @@ def _choose_styles(rng: random.Random, count: int, weights: dict[str, float]) ->
 # --- per report generators: (rng, pools, day, count) -> rows ------------------------------------
 
 
-def _calls(rng: random.Random, pools: _Pools, day: datetime, count: int) -> list[Row]:
+def calls_rows(rng: random.Random, pools: Pools, day: datetime, count: int) -> list[Row]:
     styles = _choose_styles(rng, count, {SPACE: 0.4, ZULU: 0.4, MILLIS_ZULU: 0.2})
-    offsets = _filter_offsets(rng, count, [s in MILLIS_STYLES for s in styles])
+    offsets = filter_offsets(rng, count, [s in MILLIS_STYLES for s in styles])
     rows = []
     for offset, style in zip(offsets, styles, strict=True):
         end = day + timedelta(seconds=offset)
@@ -166,20 +174,20 @@ def _calls(rng: random.Random, pools: _Pools, day: datetime, count: int) -> list
         ringing = rng.randint(0, 40)
         total = talk + wait + hold + ringing
         start = end - timedelta(seconds=total)
-        call_id = _hex(rng)
+        call_id = hex_id(rng)
         rated = answered and rng.random() < 0.3
         rows.append(
             Row(
                 end,
                 {
                     "call_id": call_id,
-                    "callsid": "CA" + _hex(rng),
+                    "callsid": "CA" + hex_id(rng),
                     "type": call_type,
                     "start_at": format_entry_time(start, style),
                     "end_at": format_entry_time(end, style),
                     "talkdesk_phone_number": rng.choice(pools.company_numbers),
                     "talkdesk_phone_display_name": rng.choice(("Support line", "Sales line", None)),
-                    "contact_phone_number": _phone(rng),
+                    "contact_phone_number": phone(rng),
                     "user_id": person.user_id if person else None,
                     "user_name": person.name if person else None,
                     "user_email": person.email if person else None,
@@ -242,7 +250,7 @@ def _calls(rng: random.Random, pools: _Pools, day: datetime, count: int) -> list
 _STATUS_LABELS = ("Available", "Away", "On A Call", "After Call Work", "Busy", "Offline")
 
 
-def _user_status(rng: random.Random, pools: _Pools, day: datetime, count: int) -> list[Row]:
+def _user_status(rng: random.Random, pools: Pools, day: datetime, count: int) -> list[Row]:
     # Status sessions tile each agent's day; a session still open at midnight is split there, the
     # way Talkdesk splits sessions at month boundaries. The last session therefore ends exactly on
     # the next midnight, which is the next day's `from` boundary.
@@ -299,17 +307,17 @@ _STUDIO_STEPS = (
 
 
 def _studio_flow_execution(
-    rng: random.Random, pools: _Pools, day: datetime, count: int
+    rng: random.Random, pools: Pools, day: datetime, count: int
 ) -> list[Row]:
     executions = max(1, count // 4)
-    offsets = _filter_offsets(rng, executions, [False] * executions)
+    offsets = filter_offsets(rng, executions, [False] * executions)
     rows = []
     for offset in offsets:
         finished = day + timedelta(seconds=offset)
         flow_id, flow_name = rng.choice(pools.flows)
-        interaction_id = _hex(rng)
-        call_sid = "CA" + _hex(rng)
-        origin, destination = _phone(rng), rng.choice(pools.company_numbers)
+        interaction_id = hex_id(rng)
+        call_sid = "CA" + hex_id(rng)
+        origin, destination = phone(rng), rng.choice(pools.company_numbers)
         steps = rng.randint(2, len(_STUDIO_STEPS))
         durations = [rng.uniform(0.05, 40.0) for _ in range(steps)]
         step_start = finished - timedelta(seconds=sum(durations))
@@ -342,15 +350,15 @@ def _studio_flow_execution(
     return rows
 
 
-def _contacts(rng: random.Random, pools: _Pools, day: datetime, count: int) -> list[Row]:
+def _contacts(rng: random.Random, pools: Pools, day: datetime, count: int) -> list[Row]:
     styles = _choose_styles(rng, count, {SPACE: 0.9, ZULU: 0.1})
-    offsets = _filter_offsets(rng, count, [False] * count)
+    offsets = filter_offsets(rng, count, [False] * count)
     rows = []
-    interaction_id = _hex(rng)
+    interaction_id = hex_id(rng)
     for index, (offset, style) in enumerate(zip(offsets, styles, strict=True)):
         # A transfer opens a second contact in the same interaction.
         if index == 0 or rng.random() > 0.2:
-            interaction_id = _hex(rng)
+            interaction_id = hex_id(rng)
         anchor = day + timedelta(seconds=offset)
         # A few contacts are still open: finished_at is null and the report selects them by start.
         still_open = index > 0 and rng.random() < 0.05
@@ -374,11 +382,11 @@ def _contacts(rng: random.Random, pools: _Pools, day: datetime, count: int) -> l
                 anchor,
                 {
                     "interaction_id": interaction_id,
-                    "contact_id": _hex(rng),
+                    "contact_id": hex_id(rng),
                     "company_number": rng.choice(pools.company_numbers),
                     "phone_display_name": rng.choice(("Support line", "Sales line")),
-                    "contact_person_number": _phone(rng),
-                    "external_phone_number": rng.choice((None, _phone(rng))),
+                    "contact_person_number": phone(rng),
+                    "external_phone_number": rng.choice((None, phone(rng))),
                     "direction": rng.choice(("IN", "IN", "OUT")),
                     "contact_type": contact_type,
                     "started_at": fmt(started),
@@ -422,17 +430,17 @@ def _contacts(rng: random.Random, pools: _Pools, day: datetime, count: int) -> l
     return rows
 
 
-def _ring_attempts(rng: random.Random, pools: _Pools, day: datetime, count: int) -> list[Row]:
+def _ring_attempts(rng: random.Random, pools: Pools, day: datetime, count: int) -> list[Row]:
     styles = _choose_styles(rng, count, {SPACE: 0.7, MILLIS_ZULU: 0.3})
-    offsets = _filter_offsets(rng, count, [s in MILLIS_STYLES for s in styles])
+    offsets = filter_offsets(rng, count, [s in MILLIS_STYLES for s in styles])
     rows = []
-    interaction_id, contact_id, batch_id = _hex(rng), _hex(rng), _hex(rng)
+    interaction_id, contact_id, batch_id = hex_id(rng), hex_id(rng), hex_id(rng)
     for index, (offset, style) in enumerate(zip(offsets, styles, strict=True)):
         # Several agents are rung per batch, several batches per contact.
         if index == 0 or rng.random() < 0.4:
-            interaction_id, contact_id = _hex(rng), _hex(rng)
+            interaction_id, contact_id = hex_id(rng), hex_id(rng)
         if rng.random() < 0.6:
-            batch_id = _hex(rng)
+            batch_id = hex_id(rng)
         anchor = day + timedelta(seconds=offset)
         unfinished = index > 0 and rng.random() < 0.05
         seconds = rng.randint(1, 30)
@@ -448,7 +456,7 @@ def _ring_attempts(rng: random.Random, pools: _Pools, day: datetime, count: int)
                     "interaction_id": interaction_id,
                     "contact_id": contact_id,
                     "batch_ring_id": batch_id,
-                    "ring_attempt_id": _hex(rng),
+                    "ring_attempt_id": hex_id(rng),
                     "attempt_type": rng.choice(("Ignored", "Answered", "Rejected", None)),
                     "ring_started_at_time": format_entry_time(started, style),
                     "ring_finished_at_time": (
@@ -465,8 +473,10 @@ def _ring_attempts(rng: random.Random, pools: _Pools, day: datetime, count: int)
     return rows
 
 
-_GENERATORS: dict[str, Callable[[random.Random, _Pools, datetime, int], list[Row]]] = {
-    "calls": _calls,
+Generator = Callable[[random.Random, Pools, datetime, int], list[Row]]
+
+GENERATORS: dict[str, Generator] = {
+    "calls": calls_rows,
     "user_status": _user_status,
     "studio_flow_execution": _studio_flow_execution,
     "contacts": _contacts,
@@ -478,18 +488,28 @@ class Dataset:
     """The account's report data from `history_start` on, without an end: rows keep "happening"
     as the server clock moves, and callers bound windows by the clock."""
 
-    def __init__(self, seed: int, history_start: datetime, rows_per_day: dict[str, int]) -> None:
+    def __init__(
+        self,
+        seed: int,
+        history_start: datetime,
+        rows_per_day: dict[str, int],
+        generators: dict[str, Generator] | None = None,
+    ) -> None:
         self.seed = seed
         self.history_start = history_start.astimezone(UTC)
         self._rows_per_day = dict(rows_per_day)
+        self._generators = dict(GENERATORS if generators is None else generators)
         self._pools = _make_pools(seed)
         self._days: dict[tuple[str, datetime], list[Row]] = {}
         # Columns added at runtime to every entry of a report (schema drift without a version bump).
         self._extra_fields: dict[str, dict] = {}
         self._lock = threading.Lock()
 
+    def knows(self, report_type: str) -> bool:
+        return report_type in self._generators
+
     def add_fields(self, report_type: str, fields: dict) -> None:
-        if report_type not in _GENERATORS:
+        if not self.knows(report_type):
             raise KeyError(report_type)
         with self._lock:
             self._extra_fields[report_type] = {**self._extra_fields.get(report_type, {}), **fields}
@@ -503,13 +523,13 @@ class Dataset:
         rng = random.Random(f"{self.seed}:{report_type}:{day.date().isoformat()}")
         base = self._rows_per_day.get(report_type, 0)
         count = max(1, base + rng.randint(-base // 4, base // 4)) if base > 0 else 0
-        rows = _GENERATORS[report_type](rng, self._pools, day, count) if count else []
+        rows = self._generators[report_type](rng, self._pools, day, count) if count else []
         with self._lock:
             return self._days.setdefault(key, rows)
 
     def window(self, report_type: str, start: datetime, end: datetime) -> list[dict]:
         """Entries whose filter time lies in [start, end), in file order (by filter time)."""
-        if report_type not in _GENERATORS:
+        if not self.knows(report_type):
             raise KeyError(report_type)
         start = max(start.astimezone(UTC), self.history_start)
         end = end.astimezone(UTC)

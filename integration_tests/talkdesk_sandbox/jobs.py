@@ -13,8 +13,10 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from .data import Dataset
+from .reports import LAYOUTS
 from .validation import JobRequest
 
 ACTIVE_STATUSES = ("created", "processing", "uploading")
@@ -42,6 +44,15 @@ class Job:
     created_mono: float
     duration_s: float
     outcome: str  # "done" or one of FAILURE_STATUSES
+    # The entry layout the file is written in (a key of reports.LAYOUTS); None: the current one.
+    layout: str | None = None
+
+    def entries(self, dataset: Dataset) -> list[dict]:
+        """The job's file entries: its window of the report, in the job's layout."""
+        entries = dataset.window(self.report_type, self.start, self.visible_until)
+        if self.layout is None:
+            return entries
+        return [LAYOUTS[self.layout](entry) for entry in entries]
 
     def status(self, now_mono: float) -> str:
         elapsed = now_mono - self.created_mono
@@ -69,6 +80,10 @@ class JobBoard:
     foreign_jobs: int
     default_duration_s: float
     durations_by_type: dict[str, float] = field(default_factory=dict)
+    # Seconds after its filter time a row of a report type shows up (each report's freshness).
+    freshness_by_type: dict[str, float] = field(default_factory=dict)
+    # Calls jobs still to be answered in the layout of requests before 2026-05-11; None: all.
+    legacy_calls_jobs: int | None = 0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -95,6 +110,11 @@ class JobBoard:
             else:
                 self.durations_by_type[report_type] = float(seconds)
 
+    def serve_legacy_calls(self, jobs: int | None) -> None:
+        """The next `jobs` calls jobs (None: every one) answer in the pre-2026-05-11 layout."""
+        with self._lock:
+            self.legacy_calls_jobs = jobs
+
     def set_foreign_jobs(self, count: int) -> None:
         with self._lock:
             self.foreign_jobs = int(count)
@@ -115,6 +135,7 @@ class JobBoard:
             if active + self.foreign_jobs >= self.quota:
                 raise QuotaExceeded()
             plan = self._failure_plans.get(report_type)
+            freshness = timedelta(seconds=self.freshness_by_type.get(report_type, 0.0))
             job = Job(
                 id=str(uuid.uuid4()),
                 report_type=report_type,
@@ -124,15 +145,24 @@ class JobBoard:
                 format=request.format,
                 start=request.start,
                 end=request.end,
-                visible_until=visible_until,
+                visible_until=min(visible_until, created_at - freshness),
                 created_at=created_at,
                 created_mono=now_mono,
                 duration_s=self.durations_by_type.get(report_type, self.default_duration_s),
                 outcome=plan.popleft() if plan else "done",
+                layout=self._layout(report_type),
             )
             self._jobs[job.id] = job
             self._max_concurrent = max(self._max_concurrent, active + 1)
             return job
+
+    def _layout(self, report_type: str) -> str | None:
+        # Called under the lock. A job created after the switch gets the current layout.
+        if report_type != "calls" or self.legacy_calls_jobs == 0:
+            return None
+        if self.legacy_calls_jobs is not None:
+            self.legacy_calls_jobs -= 1
+        return "legacy_calls"
 
     def get(self, report_type: str, job_id: str) -> Job | None:
         with self._lock:

@@ -13,8 +13,9 @@ from .core import REDIRECT_CODES, SandboxCore
 from .data import Dataset
 from .faults import Fault
 from .jobs import FAILURE_STATUSES, JobBoard
+from .reports import REPORT_GENERATORS, custom_report
 from .servers import ExploreHandler, SandboxHTTPServer, StorageHandler, TokenHandler
-from .settings import REPORT_TYPES, TalkdeskSandboxSettings
+from .settings import DEFAULT_CUSTOM_ROWS_PER_DAY, TalkdeskSandboxSettings
 from .stats import RequestStats
 from .storage import UrlSigner
 
@@ -50,7 +51,21 @@ class TalkdeskSandbox:
         self.client_secret = settings.client_secret
         self._core = SandboxCore(
             clock=SandboxClock(settings.now and self.clock_start),
-            dataset=Dataset(settings.seed, history_start, settings.rows_per_day),
+            dataset=Dataset(
+                settings.seed,
+                history_start,
+                {
+                    **dict.fromkeys(settings.custom_report_types, DEFAULT_CUSTOM_ROWS_PER_DAY),
+                    **settings.rows_per_day,
+                },
+                generators={
+                    **REPORT_GENERATORS,
+                    **{
+                        slug: custom_report(cursor)
+                        for slug, cursor in settings.custom_report_types.items()
+                    },
+                },
+            ),
             tokens=TokenIssuer(
                 settings.client_id,
                 settings.client_secret,
@@ -62,6 +77,8 @@ class TalkdeskSandbox:
                 foreign_jobs=settings.foreign_jobs,
                 default_duration_s=settings.job_duration_s,
                 durations_by_type=dict(settings.job_duration_by_type),
+                freshness_by_type=dict(settings.freshness_by_type),
+                legacy_calls_jobs=settings.legacy_calls_jobs,
             ),
             signer=UrlSigner(settings.signed_url_ttl_s),
             stats=RequestStats(),
@@ -167,7 +184,7 @@ class TalkdeskSandbox:
         at `now`, as the API refuses such jobs). Late-arriving data is ignored here: this is
         what a job returns once everything has arrived.
         """
-        if report_type not in REPORT_TYPES:
+        if not self._core.dataset.knows(report_type):
             raise ValueError(f"unknown report type {report_type!r}")
         end = min(_utc(end, "end"), self.now)
         return self._core.dataset.window(report_type, _utc(start, "start"), end)
@@ -183,13 +200,18 @@ class TalkdeskSandbox:
 
     def fail_next_jobs(self, report_type: str, statuses: Iterable[str] = FAILURE_STATUSES) -> None:
         """The next jobs created for `report_type` end with these statuses, one job per status."""
-        if report_type not in REPORT_TYPES:
+        if not self._core.dataset.knows(report_type):
             raise ValueError(f"unknown report type {report_type!r}")
         self._core.jobs.fail_next(report_type, statuses)
 
     def set_job_duration(self, seconds: float, report_type: str | None = None) -> None:
         """Time from create to done for jobs created from now on; None sets it for every type."""
         self._core.jobs.set_duration(seconds, report_type)
+
+    def serve_legacy_calls(self, jobs: int | None) -> None:
+        """The next `jobs` calls jobs (None: all from now on) answer in the layout Talkdesk used
+        for requests before 2026-05-11; later ones in the current layout."""
+        self._core.jobs.serve_legacy_calls(jobs)
 
     def set_foreign_jobs(self, n: int) -> None:
         """Jobs of other tools that occupy the account quota until set back to 0."""
@@ -239,7 +261,7 @@ class TalkdeskSandbox:
 
     def add_entry_fields(self, report_type: str, fields: dict) -> None:
         """Schema drift: every entry of `report_type` (files and rows()) gains these columns."""
-        if report_type not in REPORT_TYPES:
+        if not self._core.dataset.knows(report_type):
             raise ValueError(f"unknown report type {report_type!r}")
         self._core.dataset.add_fields(report_type, fields)
 

@@ -21,7 +21,7 @@ from .core import SandboxCore
 from .data import VERSIONED_REPORTS
 from .faults import RESET, TRUNCATE, Fault
 from .jobs import ACTIVE_STATUSES, Job, QuotaExceeded
-from .settings import READ_SCOPE, REPORT_TYPES, WRITE_SCOPE
+from .settings import READ_SCOPE, WRITE_SCOPE
 from .timestamps import format_api_time
 from .validation import FieldError, validate_job_request
 
@@ -230,7 +230,7 @@ class ExploreHandler(_Handler):
         return True
 
     def _known_type(self, report_type: str) -> bool:
-        if report_type in REPORT_TYPES:
+        if self.core.dataset.knows(report_type):
             return True
         self._send_json(404, _api_error("0330405", f"Unknown report type {report_type}"))
         return False
@@ -369,7 +369,7 @@ class StorageHandler(_Handler):
         self._send(status, _s3_error(code, message), "application/xml")
 
     def _stream_report(self, job: Job, truncate: bool = False) -> None:
-        entries = self.core.dataset.window(job.report_type, job.start, job.visible_until)
+        entries = job.entries(self.core.dataset)
         chunks = list(_report_chunks(job.report_type, entries))
         gzipped = self.core.current_gzip_reports()
         if gzipped:

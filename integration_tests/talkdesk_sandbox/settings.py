@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# The report types the connector ships a stream for.
 REPORT_TYPES: tuple[str, ...] = (
     "calls",
     "user_status",
     "studio_flow_execution",
     "contacts",
     "ring_attempts",
+    "explore_calls",
+    "audit_logs",
+    "messaging_contacts",
+    "messaging_traffic",
 )
 
 READ_SCOPE = "data-reports:read"
@@ -24,7 +29,13 @@ DEFAULT_ROWS_PER_DAY: dict[str, int] = {
     "studio_flow_execution": 30,
     "contacts": 25,
     "ring_attempts": 50,
+    "explore_calls": 40,
+    "audit_logs": 30,
+    "messaging_contacts": 20,
+    "messaging_traffic": 40,
 }
+# Rows per day of a custom report type when rows_per_day does not name it.
+DEFAULT_CUSTOM_ROWS_PER_DAY = 20
 
 SANDBOX_CLIENT_ID = "sandbox-client-id"
 SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
@@ -58,6 +69,15 @@ class TalkdeskSandboxSettings:
     # Late-arriving data: a row shows up in reports only this many seconds after its filter time
     # (Talkdesk documents 60 s to 5 min for Explore).
     visibility_delay_s: float = 0.0
+    # Per report type, seconds after its filter time a row shows up in jobs (each report's own
+    # freshness; reports.DOCUMENTED_FRESHNESS_S holds the documented ones). Adds to
+    # visibility_delay_s, which applies to every type.
+    freshness_by_type: dict[str, float] = field(default_factory=dict)
+    # Report types the connector does not ship, served with generic rows: slug -> time column.
+    custom_report_types: dict[str, str] = field(default_factory=dict)
+    # Calls jobs answered in the layout of requests before 2026-05-11 (the Explore Calls layout)
+    # before the switch to the current one; None: every calls job.
+    legacy_calls_jobs: int | None = 0
     # Serve report files with Content-Encoding: gzip, as some storage hosts do.
     gzip_reports: bool = False
     # Some token responses lack `scope`.
