@@ -66,12 +66,14 @@ class StreamStats:
         with self._lock:
             self.skipped = self.skipped or reason
 
-    def summary(self) -> str:
+    def summary(self, **extra: object) -> str:
+        """The line; `extra` counters a source keeps itself go before `skipped`, which ends it."""
+        more = "".join(f"{key}={value} " for key, value in extra.items())
         with self._lock:
             return (
                 f"Sync summary: stream={self.name} records={self.records} requests={self.requests} "
                 f"pages={self.pages} retries={self.retries} rate_limit_waits={self.rate_limit_waits} "
                 f"jobs={self.jobs} skipped_children={self.skipped_children} "
-                f"peak_concurrency={self.peak_concurrency} "
+                f"peak_concurrency={self.peak_concurrency} {more}"
                 f"skipped={self.skipped or '-'}"
             )
