@@ -1,5 +1,5 @@
 """Airbyte source for Talkdesk Explore reports."""
 
-from .source import SourceTalkdeskExplore
+from source_talkdesk_explore.source import SourceTalkdeskExplore
 
 __all__ = ["SourceTalkdeskExplore"]

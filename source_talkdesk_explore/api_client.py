@@ -16,11 +16,17 @@ import requests
 from airbyte_cdk.sources.streams.http import HttpClient
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_common.errors import config_error, transient_error
 from connector_common.stats import StreamStats
-
-from .auth import TokenAuth, TokenProvider
-from .errors import config_error, transient_error
-from .http_errors import ApiReachability, ExploreErrorHandler, RetryPolicy, Verdict, url_path
+from source_talkdesk_explore.auth import TokenAuth, TokenProvider
+from source_talkdesk_explore.http_errors import (
+    ApiReachability,
+    ExploreErrorHandler,
+    RetryPolicy,
+    Verdict,
+    judge,
+    url_path,
+)
 
 logger = logging.getLogger("airbyte")
 
@@ -164,12 +170,14 @@ class StorageClient:
                 )
             except requests.RequestException as error:
                 failures += 1
-                self._after_transient(stats, failures, f"download: {type(error).__name__}")
+                self._after_transient(stats, failures, f"download: {judge(error).cause}")
                 continue
-            if response.status_code >= 500 or response.status_code == 429:
+            attempt = judge(response)
+            # Storage has no token to renew: a refused signature is the report job's to handle.
+            if attempt.verdict in (Verdict.TRANSIENT, Verdict.RATE_LIMITED):
                 response.close()
                 failures += 1
-                self._after_transient(stats, failures, f"download: HTTP {response.status_code}")
+                self._after_transient(stats, failures, f"download: {attempt.cause}")
                 continue
             return response
 

@@ -20,10 +20,9 @@ from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from requests.auth import AuthBase
 
 from connector_common.backoff import capped_exponential
+from connector_common.errors import config_error, transient_error
 from connector_common.stats import StreamStats
-
-from .errors import config_error, transient_error
-from .sleeper import Sleeper
+from source_talkdesk_explore.sleeper import Sleeper
 
 logger = logging.getLogger("airbyte")
 

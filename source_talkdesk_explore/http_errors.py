@@ -129,18 +129,24 @@ class ExploreErrorHandler(ErrorHandler):
         return ErrorResolution(ResponseAction.IGNORE, None, message)
 
     def _judge(self, outcome: requests.Response | requests.RequestException) -> Attempt:
-        if not isinstance(outcome, requests.Response):
-            return Attempt(Verdict.TRANSIENT, type(outcome).__name__)
-        self._reachability.mark_answered()
-        status = outcome.status_code
-        cause = f"HTTP {status}"
-        if status == 401:
-            return Attempt(Verdict.RENEW_TOKEN, cause)
-        if status == 429:
-            return Attempt(Verdict.RATE_LIMITED, cause)
-        if status >= 500:
-            return Attempt(Verdict.TRANSIENT, cause)
-        return Attempt(Verdict.ANSWER, cause)
+        if isinstance(outcome, requests.Response):
+            self._reachability.mark_answered()
+        return judge(outcome)
+
+
+def judge(outcome: requests.Response | requests.RequestException) -> Attempt:
+    """The verdict on one attempt, for the API and storage alike."""
+    if not isinstance(outcome, requests.Response):
+        return Attempt(Verdict.TRANSIENT, type(outcome).__name__)
+    status = outcome.status_code
+    cause = f"HTTP {status}"
+    if status == 401:
+        return Attempt(Verdict.RENEW_TOKEN, cause)
+    if status == 429:
+        return Attempt(Verdict.RATE_LIMITED, cause)
+    if status >= 500:
+        return Attempt(Verdict.TRANSIENT, cause)
+    return Attempt(Verdict.ANSWER, cause)
 
 
 def url_path(url: str) -> str:

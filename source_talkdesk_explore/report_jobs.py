@@ -29,13 +29,12 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from connector_common.backoff import capped_exponential
+from connector_common.errors import config_error, transient_error
 from connector_common.hosts import is_secure_url
 from connector_common.stats import StreamStats
-
-from .errors import config_error, transient_error
-from .http_errors import RetryPolicy
-from .report_file import ReportFile, ReportFormatError, ReportTruncatedError
-from .windows import Window
+from source_talkdesk_explore.http_errors import RetryPolicy
+from source_talkdesk_explore.report_file import ReportFile, ReportFormatError, ReportTruncatedError
+from source_talkdesk_explore.windows import Window
 
 logger = logging.getLogger("airbyte")
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 
 from connector_common.launch import launch_source
-
-from .source import SourceTalkdeskExplore
+from source_talkdesk_explore.source import SourceTalkdeskExplore
 
 
 def run() -> None:

@@ -15,10 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from connector_common.stats import StreamStats
-
-from .report_jobs import FinishedJob, ReportApi
-from .sleeper import Sleeper, SyncCancelledError
-from .windows import Window
+from source_talkdesk_explore.report_jobs import FinishedJob, ReportApi
+from source_talkdesk_explore.sleeper import Sleeper, SyncCancelledError
+from source_talkdesk_explore.windows import Window
 
 logger = logging.getLogger("airbyte")
 

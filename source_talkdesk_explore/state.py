@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from .datetimes import format_utc, parse_datetime
+from connector_common.datetimes import format_utc, parse_datetime
 
 logger = logging.getLogger("airbyte")
 

@@ -7,14 +7,14 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from .api_client import StorageClient
-from .auth import TokenProvider
-from .config import TalkdeskConfig
-from .datetimes import utc_now
-from .http_errors import ApiReachability, RetryPolicy
-from .report_jobs import FinishedJob, JobTiming, ReportJob
-from .scheduler import JobScheduler, JobTicket
-from .sleeper import Sleeper
+from connector_common.datetimes import utc_now
+from source_talkdesk_explore.api_client import StorageClient
+from source_talkdesk_explore.auth import TokenProvider
+from source_talkdesk_explore.config import TalkdeskConfig
+from source_talkdesk_explore.http_errors import ApiReachability, RetryPolicy
+from source_talkdesk_explore.report_jobs import FinishedJob, JobTiming, ReportJob
+from source_talkdesk_explore.scheduler import JobScheduler, JobTicket
+from source_talkdesk_explore.sleeper import Sleeper
 
 
 class SyncContext:

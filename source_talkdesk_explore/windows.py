@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .config import MAX_WINDOW_DAYS
-from .datetimes import floor_to_second, format_utc
+from connector_common.datetimes import floor_to_second, format_utc
+from source_talkdesk_explore.config import MAX_WINDOW_DAYS
 
 
 @dataclass(frozen=True, order=True)

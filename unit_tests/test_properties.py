@@ -14,14 +14,14 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from connector_common.datetimes import format_utc
+from connector_common.datetimes import parse_datetime as talkdesk_parse
 from connector_common.input_files import legacy_state_messages, read_state_file
 from connector_common.state_values import MILLIS_THRESHOLD, cursor_cleaner, unusable_reason
 from source_freshdesk.pagination import next_page_params
 from source_freshdesk.state import format_datetime, read_cursor
 from source_freshdesk.state import parse_datetime as freshdesk_parse
 from source_talkdesk_explore.config import MAX_WINDOW_DAYS
-from source_talkdesk_explore.datetimes import format_utc
-from source_talkdesk_explore.datetimes import parse_datetime as talkdesk_parse
 from source_talkdesk_explore.state import later_state, read_watermark
 from source_talkdesk_explore.windows import plan_windows
 

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from connector_common.datetimes import parse_datetime
 from integration_tests.connector_runner import SyncOutput, console_script, run_source
 from integration_tests.talkdesk_sandbox import TalkdeskSandbox
-from source_talkdesk_explore.datetimes import parse_datetime
 from source_talkdesk_explore.streams import STREAM_CLASSES
 
 SCRIPT = "source-talkdesk-explore"

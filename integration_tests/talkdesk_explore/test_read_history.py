@@ -21,13 +21,15 @@ def test_120_day_history_of_all_streams_is_read_exactly_once_with_bounded_concur
         assert keys(stream, output.records(stream)) == expected, stream
         # 120 days in windows of at most 31 days, each checkpointed once emitted.
         assert len(output.state_messages(stream)) == 4
-    assert sum(stats["jobs_created_by_type"].values()) == 20
+    assert sum(stats["jobs_created_by_type"].values()) == 4 * len(STREAMS)
     assert 1 < stats["max_concurrent_jobs"] <= 4
     assert stats["storage_requests_with_authorization"] == 0
     summaries = output.summaries()
     assert set(summaries) == set(STREAMS)
     assert summaries["calls"]["jobs"] == "4" and summaries["calls"]["pages"] == "4"
     assert int(summaries["calls"]["records"]) == len(output.records("calls"))
+    assert summaries["calls"]["windows"] == "4/4"
+    assert int(summaries["calls"]["rows"]) == len(output.records("calls"))
 
 
 def test_full_refresh_with_the_final_state_fed_back_reads_everything_again() -> None:

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from source_talkdesk_explore.auth import TokenProvider
-from source_talkdesk_explore.config import TalkdeskConfig, parse_config
+from source_talkdesk_explore.config import TalkdeskConfig
 from source_talkdesk_explore.http_errors import RetryPolicy
 from source_talkdesk_explore.report_jobs import JobTiming, ReportJob
 from source_talkdesk_explore.streams import Calls
@@ -34,7 +34,7 @@ def raw_config(**overrides: Any) -> dict[str, Any]:
 
 
 def config(**overrides: Any) -> TalkdeskConfig:
-    return parse_config(raw_config(**overrides))
+    return TalkdeskConfig.from_mapping(raw_config(**overrides))
 
 
 def utc(*parts: int) -> datetime:

@@ -4,27 +4,27 @@ import pytest
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_talkdesk_explore.config import REGION_API_URLS, parse_config
+from source_talkdesk_explore.config import REGION_API_URLS, TalkdeskConfig
 
 from .factories import CLIENT_SECRET, raw_config, utc
 
 
 def config_error_message(**overrides: object) -> str:
     with pytest.raises(AirbyteTracedException) as caught:
-        parse_config(raw_config(**overrides))
+        TalkdeskConfig.from_mapping(raw_config(**overrides))
     assert caught.value.failure_type == FailureType.config_error
     return caught.value.message or ""
 
 
 def test_0_1_0_api_key_is_split_into_client_id_and_secret() -> None:
-    config = parse_config(
+    config = TalkdeskConfig.from_mapping(
         raw_config(client_id=None, client_secret=None, api_key="the-id:the:secret")
     )
     assert (config.client_id, config.client_secret) == ("the-id", "the:secret")
 
 
 def test_separate_client_fields_win_over_api_key() -> None:
-    config = parse_config(raw_config(api_key="old-id:old-secret"))
+    config = TalkdeskConfig.from_mapping(raw_config(api_key="old-id:old-secret"))
     assert config.client_id == "client-id-1"
 
 
@@ -40,11 +40,13 @@ def test_api_key_without_colon_is_rejected_without_echoing_it() -> None:
 
 @pytest.mark.parametrize("region", sorted(REGION_API_URLS))
 def test_region_selects_its_api_host(region: str) -> None:
-    assert parse_config(raw_config(region=region)).api_url == REGION_API_URLS[region]
+    assert TalkdeskConfig.from_mapping(raw_config(region=region)).api_url == REGION_API_URLS[region]
 
 
 def test_api_url_overrides_the_region_and_loses_trailing_slash() -> None:
-    config = parse_config(raw_config(region="eu", api_url="https://proxy.example.com/"))
+    config = TalkdeskConfig.from_mapping(
+        raw_config(region="eu", api_url="https://proxy.example.com/")
+    )
     assert config.api_url == "https://proxy.example.com"
 
 
@@ -54,7 +56,7 @@ def test_unknown_region_is_a_config_error() -> None:
 
 @pytest.mark.parametrize("host", ["127.0.0.1:8080", "127.5.6.7", "localhost:9000", "[::1]:8000"])
 def test_plain_http_is_allowed_for_loopback_hosts(host: str) -> None:
-    config = parse_config(
+    config = TalkdeskConfig.from_mapping(
         raw_config(api_url=f"http://{host}", auth_url=f"http://{host}/oauth/token")
     )
     assert config.api_url == f"http://{host}"
@@ -72,7 +74,7 @@ def test_plain_http_token_url_is_refused() -> None:
 
 
 def test_grant_type_in_the_0_1_0_token_url_is_dropped_because_it_goes_in_the_body() -> None:
-    config = parse_config(
+    config = TalkdeskConfig.from_mapping(
         raw_config(
             auth_url="https://a.talkdeskid.com/oauth/token?grant_type=client_credentials&x=1"
         )
@@ -81,13 +83,15 @@ def test_grant_type_in_the_0_1_0_token_url_is_dropped_because_it_goes_in_the_bod
 
 
 def test_start_date_with_z_is_utc() -> None:
-    assert parse_config(raw_config(start_date="2026-03-01T10:00:00Z")).start_date == utc(
-        2026, 3, 1, 10
-    )
+    assert TalkdeskConfig.from_mapping(
+        raw_config(start_date="2026-03-01T10:00:00Z")
+    ).start_date == utc(2026, 3, 1, 10)
 
 
 def test_naive_start_date_is_read_in_the_configured_timezone() -> None:
-    config = parse_config(raw_config(start_date="2026-03-01T00:00:00", timezone="America/New_York"))
+    config = TalkdeskConfig.from_mapping(
+        raw_config(start_date="2026-03-01T00:00:00", timezone="America/New_York")
+    )
     assert config.start_date == utc(2026, 3, 1, 5)
 
 
@@ -113,10 +117,10 @@ def test_out_of_range_numbers_are_config_errors(key: str, value: int) -> None:
 
 
 def test_defaults_stay_well_under_the_account_quota() -> None:
-    config = parse_config(raw_config())
+    config = TalkdeskConfig.from_mapping(raw_config())
     assert config.max_concurrent_jobs <= 5 and config.window_in_days <= 31
     assert config.timezone == "UTC" and config.region == "us"
 
 
 def test_secret_is_not_in_the_config_repr() -> None:
-    assert CLIENT_SECRET not in repr(parse_config(raw_config()))
+    assert CLIENT_SECRET not in repr(TalkdeskConfig.from_mapping(raw_config()))

@@ -12,8 +12,8 @@ from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.models.outcome import ExpectedOutcome
 
+from connector_common.datetimes import format_utc, utc_now
 from source_talkdesk_explore import SourceTalkdeskExplore
-from source_talkdesk_explore.datetimes import format_utc, utc_now
 
 from .factories import STORAGE_URL, TOKEN_URL, job_body, raw_config, report_body, token_body
 
@@ -111,5 +111,5 @@ def test_a_stream_with_nothing_new_to_read_creates_no_job_and_says_why() -> None
     assert output.records == [] and not output.errors
     summary = [m.log.message for m in output.logs if "Sync summary: stream=calls" in m.log.message]
     assert summary and summary[0].endswith(
-        "jobs=0 skipped_children=0 peak_concurrency=0 skipped=up_to_date"
+        "jobs=0 skipped_children=0 peak_concurrency=0 windows=0/0 rows=0 skipped=up_to_date"
     )

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from connector_common.datetimes import UTC, parse_datetime
 from source_talkdesk_explore import SourceTalkdeskExplore
-from source_talkdesk_explore.datetimes import UTC, parse_datetime
 from source_talkdesk_explore.state import (
     later_state,
     read_watermark,

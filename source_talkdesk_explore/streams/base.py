@@ -1,47 +1,60 @@
-"""One stream per Explore report. Each class reads like a table: report, key, cursor.
+"""The stream of one Explore report: its job endpoint, its windows, and how its records are read.
 
-The HttpStream pieces describe the report's job endpoint (POST `data/reports/{report}/jobs` with the
-window as body). A window is not one request but a job lifecycle (create, poll, redirect, signed
-download) that `report_jobs` runs ahead on scheduler threads; every API request of it goes through
-this stream's `ExploreClient`, a CDK HttpClient of its own with the stream's error handler. The
-client the HttpStream base builds for its default page loop is never used: `read_records` reads a
-window's file instead.
+A window is not one request but a job lifecycle (create, poll, redirect, signed download) that
+`report_jobs` runs ahead on scheduler threads; every API request of it goes through this stream's
+`ExploreClient` (a CDK HttpClient with the stream's error handler). The stream is a plain CDK
+`Stream`: there is no page loop to describe, `read_records` reads a window's file.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
 import requests
-from airbyte_cdk.models import ConfiguredAirbyteStream, SyncMode
+from airbyte_cdk.models import (
+    AirbyteEstimateTraceMessage,
+    AirbyteMessage,
+    AirbyteTraceMessage,
+    ConfiguredAirbyteStream,
+    EstimateType,
+    SyncMode,
+    TraceType,
+    Type,
+)
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
-from airbyte_cdk.sources.streams import CheckpointMixin
+from airbyte_cdk.sources.streams import CheckpointMixin, Stream
 from airbyte_cdk.sources.streams.core import StreamData
-from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.sources.utils.schema_helpers import InternalConfig
 from airbyte_cdk.sources.utils.slice_logger import SliceLogger
 
+from connector_common.datetimes import format_utc, utc_now
 from connector_common.stats import StreamStats
+from source_talkdesk_explore.api_client import REQUEST_TIMEOUT_S, ExploreClient
+from source_talkdesk_explore.progress import WindowProgress
+from source_talkdesk_explore.report_jobs import download_entries
+from source_talkdesk_explore.scheduler import JobTicket
+from source_talkdesk_explore.state import later_state, read_watermark, sync_start
+from source_talkdesk_explore.sync_context import SyncContext
+from source_talkdesk_explore.windows import Window, plan_windows
 
-from .api_client import REQUEST_TIMEOUT_S, ExploreClient
-from .datetimes import format_utc
-from .report_jobs import download_entries
-from .scheduler import JobTicket
-from .state import later_state, read_watermark, sync_start
-from .sync_context import SyncContext
-from .windows import Window, plan_windows
+# Most Explore reports are documented as visible within 60 seconds by one page and within 5
+# minutes by another: the stricter figure, doubled.
+EXPLORE_FRESHNESS_LAG = timedelta(minutes=10)
 
 
-class ExploreReportStream(HttpStream, CheckpointMixin):
+class ExploreReportStream(Stream, CheckpointMixin):
     """Emits a report window by window; state moves only past windows fully emitted."""
 
-    report_type: ClassVar[str]
-    cursor_field: ClassVar[str]
+    report_type: str
+    cursor_field: str  # one top-level column: the report's own time
+    # How far behind now a report's rows are complete; the config's freshness_lag_minutes
+    # overrides it for every stream.
+    freshness_lag: timedelta = EXPLORE_FRESHNESS_LAG
     # State keys older versions wrote for this stream; read, never written.
     legacy_state_keys: ClassVar[tuple[str, ...]] = ()
     # Checkpoint only at window ends, never mid-window (the CDK counts records otherwise).
@@ -51,6 +64,7 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
     def __init__(self, context: SyncContext) -> None:
         self.context = context
         self.stats = StreamStats(self.name)
+        self.progress = WindowProgress()
         self._cursor_state: MutableMapping[str, Any] = {}
         super().__init__()
         self.client = ExploreClient(
@@ -79,63 +93,36 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
 
     # -- the report endpoint -------------------------------------------------------------------
 
-    @property
-    def url_base(self) -> str:
-        return f"{self.context.config.api_url}/"
-
-    def path(self, **_: Any) -> str:
+    def path(self) -> str:
         return f"data/reports/{self.report_type}/jobs"
 
-    def request_headers(
-        self,
-        stream_state: Mapping[str, Any] | None = None,
-        stream_slice: Mapping[str, Any] | None = None,
-        next_page_token: Mapping[str, Any] | None = None,
-    ) -> Mapping[str, Any]:
-        return {"Accept": "application/json"}
+    def url(self, path: str) -> str:
+        return urljoin(f"{self.context.config.api_url}/", path)
 
-    def request_body_json(
-        self,
-        stream_state: Mapping[str, Any] | None = None,
-        stream_slice: Mapping[str, Any] | None = None,
-        next_page_token: Mapping[str, Any] | None = None,
-    ) -> Mapping[str, Any]:
+    def request_body_json(self, window: Window) -> Mapping[str, Any]:
         """The job for one window: a UTC timespan, the report's timezone, JSON rows."""
-        cursor_slice = getattr(stream_slice, "cursor_slice", stream_slice) or {}
         return {
             "format": "json",
             "timezone": self.context.config.timezone,
-            "timespan": {"from": cursor_slice["from"], "to": cursor_slice["to"]},
+            "timespan": {"from": format_utc(window.start), "to": format_utc(window.end)},
         }
 
-    def request_kwargs(
-        self,
-        stream_state: Mapping[str, Any] | None = None,
-        stream_slice: Mapping[str, Any] | None = None,
-        next_page_token: Mapping[str, Any] | None = None,
-    ) -> Mapping[str, Any]:
-        # Redirects are the job state machine's to read (a finished job answers 300/302/303).
-        return {"allow_redirects": False, "timeout": REQUEST_TIMEOUT_S}
-
-    def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
-        return None  # one job per window; its file is downloaded whole
-
-    def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
-        return []  # the endpoint answers with a job; records come from its file (read_records)
+    # Redirects are the job state machine's to read (a finished job answers 300/302/303).
+    request_kwargs: ClassVar[Mapping[str, Any]] = {
+        "allow_redirects": False,
+        "timeout": REQUEST_TIMEOUT_S,
+    }
+    request_headers: ClassVar[Mapping[str, str]] = {"Accept": "application/json"}
 
     # -- requests of the job state machine (report_jobs.ReportApi) -----------------------------
 
-    def url(self, path: str) -> str:
-        return urljoin(self.url_base, path)
-
     def create_job(self, window: Window) -> requests.Response:
-        stream_slice = window_slice(window)
         return self.client.send(
             self.http_method,
-            self.url(self.path(stream_slice=stream_slice)),
-            headers=self.request_headers(),
-            json=self.request_body_json(stream_slice=stream_slice),
-            request_kwargs=self.request_kwargs(),
+            self.url(self.path()),
+            headers=self.request_headers,
+            json=self.request_body_json(window),
+            request_kwargs=self.request_kwargs,
             # A full report-job quota is the job's to wait out (report_jobs.Phase.QUOTA_WAIT).
             rate_limit_to_caller=True,
         )
@@ -144,11 +131,7 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
         self, method: str, url: str, json: Mapping[str, Any] | None = None
     ) -> requests.Response:
         return self.client.send(
-            method,
-            url,
-            headers=self.request_headers(),
-            json=json,
-            request_kwargs=self.request_kwargs(),
+            method, url, headers=self.request_headers, json=json, request_kwargs=self.request_kwargs
         )
 
     def download(self, url: str) -> requests.Response:
@@ -169,7 +152,8 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
             keys = (self.cursor_field, *self.legacy_state_keys)
             watermark = read_watermark(stream_state, keys, config.zone)
         start = sync_start(config.start_date, watermark, config.lookback)
-        return plan_windows(start, now, size=config.window, freshness_lag=config.freshness_lag)
+        lag = config.freshness_lag or self.freshness_lag
+        return plan_windows(start, now, size=config.window, freshness_lag=lag)
 
     def prepare(self, sync_mode: SyncMode, stream_state: Mapping[str, Any] | None) -> None:
         """Queue this stream's jobs on the shared scheduler (no-op when already queued)."""
@@ -178,6 +162,7 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
         windows = self.plan(sync_mode, stream_state, self.context.now)
         if not windows:
             self.stats.mark_skipped("up_to_date")
+        self.progress.planned = len(windows)
         tickets = [
             JobTicket(self.name, self.report_type, window, self.stats, api=self)
             for window in windows
@@ -209,7 +194,7 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
         finally:
             if not finished:
                 self.context.scheduler.cancel_stream(self.name)
-            self.logger.info(self.stats.summary())
+            self.logger.info(self.stats.summary(**self.progress.counters()))
 
     def stream_slices(
         self,
@@ -228,19 +213,39 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
         cursor_field: list[str] | None = None,
         stream_slice: Mapping[str, Any] | None = None,
         stream_state: Mapping[str, Any] | None = None,
-    ) -> Iterator[Mapping[str, Any]]:
+    ) -> Iterator[Mapping[str, Any] | AirbyteMessage]:
         ticket = self._ticket_for(stream_slice)
         job = ticket.wait()
-        for entry in download_entries(self, job, self.stats, self.context.timing):
+        report = download_entries(self, job, self.stats, self.context.timing)
+        rows = 0
+        for entry in report:
             self.stats.count_record()
+            rows += 1
             yield self.shape(entry)
         self._cursor_state = later_state(
             self._cursor_state, self.cursor_field, ticket.window.end, self.context.config.zone
         )
+        yield self.estimate(self.progress.window_read(rows))
 
     def shape(self, entry: dict[str, Any]) -> dict[str, Any]:
         """Hook for per-report record fixes; entries are emitted as Talkdesk sends them."""
         return entry
+
+    def estimate(self, row_estimate: int) -> AirbyteMessage:
+        """An ESTIMATE trace of this stream's rows, for the platform's progress display."""
+        return AirbyteMessage(
+            type=Type.TRACE,
+            trace=AirbyteTraceMessage(
+                type=TraceType.ESTIMATE,
+                emitted_at=utc_now().timestamp() * 1000,
+                estimate=AirbyteEstimateTraceMessage(
+                    name=self.name,
+                    namespace=self.namespace,
+                    type=EstimateType.STREAM,
+                    row_estimate=row_estimate,
+                ),
+            ),
+        )
 
     def _ticket_for(self, stream_slice: Mapping[str, Any] | None) -> JobTicket:
         cursor_slice = getattr(stream_slice, "cursor_slice", stream_slice) or {}
@@ -251,54 +256,7 @@ class ExploreReportStream(HttpStream, CheckpointMixin):
 
 
 def window_slice(window: Window) -> StreamSlice:
-    """A window as the CDK slice the stream reads and the job body it creates."""
+    """A window as the CDK slice the stream reads."""
     return StreamSlice(
         partition={}, cursor_slice={"from": format_utc(window.start), "to": format_utc(window.end)}
     )
-
-
-class Calls(ExploreReportStream):
-    report_type = "calls"
-    primary_key = "call_id"
-    cursor_field = "end_at"
-
-
-class UserStatus(ExploreReportStream):
-    report_type = "user_status"
-    # A log of status sessions: many rows per user, plus split rows at month/team changes.
-    primary_key = [["user_id"], ["status_start_at"], ["status_label"]]
-    cursor_field = "status_end_at"
-
-
-class StudioFlowExecution(ExploreReportStream):
-    report_type = "studio_flow_execution"
-    # One row per executed step: flow_id alone repeats for every execution and step.
-    primary_key = [["interaction_id"], ["flow_id"], ["step_execution_order"]]
-    cursor_field = "flow_execution_finished_time"
-    # 0.1.0's cursor: a flat key containing a dot, which many tools read as a nested path.
-    legacy_state_keys = ("studio_flow_executions_aggregated.flow_execution_finished_time",)
-
-    def shape(self, entry: dict[str, Any]) -> dict[str, Any]:
-        entry.setdefault("flow_execution_finished_time", entry.get(self.legacy_state_keys[0]))
-        return entry
-
-
-class Contacts(ExploreReportStream):
-    report_type = "contacts"
-    primary_key = "contact_id"
-    cursor_field = "finished_at"
-
-
-class RingAttempts(ExploreReportStream):
-    report_type = "ring_attempts"
-    primary_key = "ring_attempt_id"
-    cursor_field = "ring_finished_at_time"
-
-
-STREAM_CLASSES: tuple[type[ExploreReportStream], ...] = (
-    Calls,
-    UserStatus,
-    StudioFlowExecution,
-    Contacts,
-    RingAttempts,
-)
