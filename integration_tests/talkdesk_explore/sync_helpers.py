@@ -49,7 +49,8 @@ def catalog(streams: Iterable[str] = STREAMS, sync_mode: str = "incremental") ->
             "supported_sync_modes": ["full_refresh", "incremental"],
         }
         entry = {"stream": stream, "sync_mode": sync_mode, "destination_sync_mode": "append"}
-        if sync_mode == "incremental":
+        # A custom report's cursor is the source's to define.
+        if sync_mode == "incremental" and name in CURSORS:
             entry["cursor_field"] = [CURSORS[name]]
         configured.append(entry)
     return {"streams": configured}
