@@ -129,6 +129,37 @@ def test_talkdesk_round_trips_its_own_state_format_and_reads_offsets(
     assert talkdesk_parse(moment.astimezone(timezone(offset)).isoformat()) == moment
 
 
+# The forms of one instant that both sources meet (API values, states, configs, other tools).
+def _iso_forms(moment: datetime, offset: timedelta) -> list[str]:
+    shifted = moment.astimezone(timezone(offset))
+    return [
+        format_utc(moment),
+        shifted.isoformat(),
+        shifted.strftime("%Y%m%dT%H%M%S%z"),
+        moment.strftime("%Y-%m-%d %H:%M:%S"),
+        moment.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+    ]
+
+
+@given(instants, offsets)
+def test_the_shared_parser_reads_every_iso_form_as_freshdesk_did(
+    moment: datetime, offset: timedelta
+) -> None:
+    for text in _iso_forms(moment, offset):
+        assert talkdesk_parse(text) == moment, text
+        assert freshdesk_parse(text) == moment, text
+
+
+@given(st.dates(min_value=datetime(1971, 1, 1).date(), max_value=datetime(2100, 1, 1).date()))
+def test_the_shared_parser_reads_calendar_dates_as_freshdesk_did(day: Any) -> None:
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    ordinal = f"{day.year:04d}-{day.timetuple().tm_yday:03d}"
+    for text in (day.isoformat(), day.strftime("%Y%m%d"), ordinal):
+        assert talkdesk_parse(text) == freshdesk_parse(text) == midnight, text
+    first = midnight.replace(day=1)
+    assert talkdesk_parse(day.strftime("%Y-%m")) == freshdesk_parse(day.strftime("%Y-%m")) == first
+
+
 @given(json_values)
 def test_any_json_value_under_a_cursor_is_read_or_refused_never_crashing(value: Any) -> None:
     for parse in (read_cursor, talkdesk_parse):
