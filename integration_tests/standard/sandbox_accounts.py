@@ -60,12 +60,25 @@ def small_freshdesk_account() -> SandboxSettings:
     )
 
 
+def talkdesk_custom_reports() -> dict[str, str]:
+    """The custom reports the acceptance config names, as the sandbox serves them: slug -> cursor."""
+    reports = acceptance_config(TALKDESK_ROOT).get("custom_reports", [])
+    return {report["report_type"]: report["cursor_field"] for report in reports}
+
+
+def talkdesk_stream_names() -> list[str]:
+    """The shipped streams and the acceptance config's custom reports."""
+    reports = acceptance_config(TALKDESK_ROOT).get("custom_reports", [])
+    return [*REPORT_TYPES, *(report["name"] for report in reports)]
+
+
 def small_talkdesk_account(rows_per_day: int = 6) -> TalkdeskSandboxSettings:
     """History from the acceptance config's start_date, a few rows a day, jobs that finish at once."""
     start_date = acceptance_config(TALKDESK_ROOT)["start_date"]
     return TalkdeskSandboxSettings(
         history_start=datetime.fromisoformat(start_date.replace("Z", "+00:00")),
-        rows_per_day=dict.fromkeys(REPORT_TYPES, rows_per_day),
+        rows_per_day=dict.fromkeys([*REPORT_TYPES, *talkdesk_custom_reports()], rows_per_day),
+        custom_report_types=talkdesk_custom_reports(),
         job_duration_s=0.05,
     )
 
@@ -78,7 +91,8 @@ def recent_talkdesk_account(rows_per_day: int = 48, days: int = 3) -> TalkdeskSa
     )
     return TalkdeskSandboxSettings(
         history_start=start,
-        rows_per_day=dict.fromkeys(REPORT_TYPES, rows_per_day),
+        rows_per_day=dict.fromkeys([*REPORT_TYPES, *talkdesk_custom_reports()], rows_per_day),
+        custom_report_types=talkdesk_custom_reports(),
         job_duration_s=0.05,
     )
 

@@ -16,10 +16,7 @@ from airbyte_cdk.test.standard_tests import SourceTestSuiteBase
 from airbyte_cdk.test.standard_tests.pytest_hooks import pytest_generate_tests  # noqa: F401
 from airbyte_cdk.test.state_builder import StateBuilder
 
-from integration_tests.talkdesk_sandbox import (
-    REPORT_TYPES,
-    TalkdeskSandbox,
-)
+from integration_tests.talkdesk_sandbox import TalkdeskSandbox
 from source_talkdesk_explore import SourceTalkdeskExplore
 
 from .sandbox_accounts import (
@@ -28,11 +25,14 @@ from .sandbox_accounts import (
     small_talkdesk_account,
     talkdesk_config,
     talkdesk_live_addresses,
+    talkdesk_stream_names,
 )
 from .sandbox_binding import bind_to_sandbox
 from .summary_lines import SUMMARY_FIELDS, summary_lines
 
 CONNECTOR_ROOT = TALKDESK_ROOT
+# The shipped streams and the acceptance config's custom report (its name is its report type).
+STREAMS = talkdesk_stream_names()
 
 # The catalog checks the CDK only warns about today (cursor and primary key present in the schema,
 # valid JSON schemas) are failures here.
@@ -73,7 +73,7 @@ def _read(
     sandbox: TalkdeskSandbox, states: dict[str, dict] | None = None, **overrides: Any
 ) -> EntrypointOutput:
     builder = CatalogBuilder()
-    for report_type in REPORT_TYPES:
+    for report_type in STREAMS:
         builder = builder.with_stream(report_type, SyncMode.incremental)
     state_builder = StateBuilder()
     for stream, state in (states or {}).items():
@@ -95,7 +95,7 @@ def _keys(output: EntrypointOutput, sandbox: TalkdeskSandbox) -> dict[str, list[
     primary_keys = {
         stream.name: stream.primary_key for stream in SourceTalkdeskExplore().streams(config)
     }
-    keys: dict[str, list[tuple]] = {name: [] for name in REPORT_TYPES}
+    keys: dict[str, list[tuple]] = {name: [] for name in STREAMS}
     for message in output.records:
         record = message.record
         pk = primary_keys[record.stream]
@@ -125,7 +125,7 @@ class TestTalkdeskExploreIncremental:
         assert not output.errors
         states = _final_states(output)
         keys = _keys(output, sandbox)
-        for report_type in REPORT_TYPES:
+        for report_type in STREAMS:
             (cursor,) = states[report_type].values()
             truth = sandbox.rows(report_type, sandbox.history_start, _instant(cursor))
             assert len(keys[report_type]) == len(truth) > 0, report_type
@@ -145,7 +145,7 @@ class TestTalkdeskExploreIncremental:
         assert not second.errors
         second_states = _final_states(second)
         second_keys = _keys(second, sandbox)
-        for report_type in REPORT_TYPES:
+        for report_type in STREAMS:
             (old_cursor,) = first_states[report_type].values()
             (new_cursor,) = second_states[report_type].values()
             new_rows = sandbox.rows(report_type, _instant(old_cursor), _instant(new_cursor))
@@ -159,7 +159,7 @@ def test_every_stream_logs_one_summary_line_with_its_counters() -> None:
 
         lines = summary_lines(output)
         states = _final_states(output)
-        assert sorted(lines) == sorted(REPORT_TYPES)
+        assert sorted(lines) == sorted(STREAMS)
         for stream, found in lines.items():
             assert len(found) == 1, stream
             assert {*SUMMARY_FIELDS, "jobs"} <= set(found[0]), stream
