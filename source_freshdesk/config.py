@@ -8,11 +8,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-import pendulum
-from airbyte_cdk.models import FailureType
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from connector_common.datetimes import parse_datetime
+from connector_common.errors import config_error, invalid_configuration
 from connector_common.hosts import is_loopback_host
 
 API_PATH = "/api/v2/"
@@ -27,12 +26,6 @@ DEFAULT_ARCHIVED_PROBES = 1000
 _HOST_RE = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
 )
-
-
-def config_error(message: str) -> AirbyteTracedException:
-    return AirbyteTracedException(
-        message=message, internal_message=message, failure_type=FailureType.config_error
-    )
 
 
 def base_url_from_domain(domain: str) -> str:
@@ -79,14 +72,13 @@ def parse_start_date(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
     try:
-        parsed = pendulum.parse(str(value), tz="UTC")
-    except (ValueError, pendulum.parsing.exceptions.ParserError):
+        start = parse_datetime(str(value))
+    except ValueError:
+        start = None
+    if start is None:
         raise config_error(
             f"`start_date` '{value}' is not a date-time; use e.g. 2024-01-01T00:00:00Z."
-        ) from None
-    if not isinstance(parsed, datetime):
-        raise config_error(f"`start_date` '{value}' is not a date-time.")
-    start = datetime.fromtimestamp(parsed.timestamp(), tz=timezone.utc)
+        )
     # A day of slack for time zones; further ahead, every sync would read nothing, silently.
     if start > datetime.now(timezone.utc) + timedelta(days=1):
         raise config_error(
@@ -124,10 +116,7 @@ class FreshdeskConfig(BaseModel):
         try:
             raw = _RawConfig.model_validate(dict(config))
         except ValidationError as error:
-            problems = "; ".join(
-                f"`{'.'.join(str(p) for p in e['loc'])}`: {e['msg']}" for e in error.errors()
-            )
-            raise config_error(f"Invalid Freshdesk configuration: {problems}.") from None
+            raise invalid_configuration("Freshdesk", error) from None
         return cls(
             base_url=base_url_from_domain(raw.domain),
             api_key=raw.api_key,

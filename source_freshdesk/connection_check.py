@@ -8,8 +8,9 @@ import requests
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from connector_common.backoff import response_retry_after
+from connector_common.errors import config_error
 from source_freshdesk.auth import api_key_authenticator
-from source_freshdesk.config import FreshdeskConfig, config_error
+from source_freshdesk.config import FreshdeskConfig
 from source_freshdesk.http_errors import describe_failure, json_body
 
 # settings/helpdesk is readable by non-admin keys (Airbyte 3.1+ checks `agents`, which is not).

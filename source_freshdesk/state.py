@@ -9,49 +9,32 @@ otherwise be skipped next time).
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import pendulum
-
-from connector_common.state_values import epoch_datetime, unusable_reason, warn_unusable_cursor
+from connector_common.datetimes import format_utc
+from connector_common.datetimes import parse_datetime as read_datetime
+from connector_common.state_values import unusable_reason, warn_unusable_cursor
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_EPOCH_RE = re.compile(r"^-?\d+(\.\d+)?$")
+
+# A saved cursor value as a UTC datetime: ISO 8601 in any form, or epoch seconds or milliseconds
+# (numbers or numeric strings), which hand-edited and other tools' states carry; raises ValueError
+# for anything else. The one reader both sources use.
+read_cursor = read_datetime
+# The form Freshdesk filters accept and Airbyte's Freshdesk state used: 2024-01-31T09:30:00Z.
+format_datetime = format_utc
 
 
 def parse_datetime(value: Any) -> datetime | None:
-    """A timezone-aware UTC datetime, or None for null / unparseable values."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return (
-            value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        )
-    if isinstance(value, str):
-        # Nearly every value is ISO 8601 with `Z` or an offset: the standard library parses that
-        # a hundred times faster than pendulum, which stays the fallback for the other forms.
-        try:
-            fast = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            fast = None
-        if fast is not None and fast.tzinfo is not None:
-            return fast.astimezone(timezone.utc)
+    """A record's cursor as an aware UTC datetime, or None when it is empty or unreadable: such a
+    record still goes out, it just moves no cursor."""
     try:
-        parsed = pendulum.parse(str(value), tz="UTC")
-    except (ValueError, pendulum.parsing.exceptions.ParserError):
+        return read_datetime(value)
+    except ValueError:
         return None
-    if not isinstance(parsed, datetime):
-        return None
-    return datetime.fromtimestamp(parsed.timestamp(), tz=timezone.utc)
-
-
-def format_datetime(value: datetime) -> str:
-    """The form Freshdesk filters accept and Airbyte's Freshdesk state used: 2024-01-31T09:30:00Z."""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class CursorTracker:
@@ -106,21 +89,6 @@ class CursorTracker:
 # Hears about a saved cursor that cannot be used: (state key, value, why). The stream then starts
 # from the configured start_date (connector_common/state_values.py states the rule).
 UnusableCursorHook = Callable[[str, Any, str], None]
-
-
-def read_cursor(value: Any) -> datetime | None:
-    """A saved cursor value as a UTC datetime: what parse_datetime reads, plus epoch seconds or
-    milliseconds (numbers or numeric strings), which hand-edited and other tools' states carry.
-    Raises ValueError for an epoch no datetime holds; None for anything else unreadable."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return epoch_datetime(value)
-    moment = parse_datetime(value)
-    # ISO 8601 first: a basic-format date such as "20240101" keeps meaning that day.
-    if moment is None and isinstance(value, str) and _EPOCH_RE.match(value.strip()):
-        return epoch_datetime(float(value))
-    return moment
 
 
 def cursor_from_state(
