@@ -1,4 +1,4 @@
-"""Runtime behaviour switches: rate-limit budgets, injected faults, plan gating, request stats.
+"""Runtime behaviour switches: rate-limit budgets, plan gating and mutations scheduled mid-sync.
 
 Everything here is mutated by test code while server threads read it, so each class guards its
 state with its own lock and callers get plain values back.
@@ -7,11 +7,9 @@ state with its own lock and callers get plain values back.
 from __future__ import annotations
 
 import math
-import re
 import threading
 import time
-from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .settings import RetryAfterStyle, SandboxSettings
 
@@ -104,59 +102,6 @@ class RateLimiter:
 
 
 @dataclass
-class _ErrorPlan:
-    prefix: str
-    statuses: deque[int]
-    html_body: bool
-
-
-@dataclass
-class Faults:
-    """Injected failures. Prefixes match the request path (without the query string)."""
-
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _errors: list[_ErrorPlan] = field(default_factory=list)
-    _latency: tuple[float, str] = (0.0, "")
-    _malformed: dict[str, int] = field(default_factory=dict)
-    suspended: bool = False
-
-    def inject_errors(self, path_prefix: str, statuses: list[int], html_body: bool) -> None:
-        with self._lock:
-            self._errors.append(_ErrorPlan(path_prefix, deque(int(s) for s in statuses), html_body))
-
-    def next_error(self, path: str) -> tuple[int, bool] | None:
-        with self._lock:
-            for plan in self._errors:
-                if plan.statuses and path.startswith(plan.prefix):
-                    status = plan.statuses.popleft()
-                    if not plan.statuses:
-                        self._errors.remove(plan)
-                    return status, plan.html_body
-        return None
-
-    def inject_latency(self, seconds: float, path_prefix: str) -> None:
-        with self._lock:
-            self._latency = (float(seconds), path_prefix)
-
-    def latency_for(self, path: str) -> float:
-        with self._lock:
-            seconds, prefix = self._latency
-        return seconds if seconds > 0 and path.startswith(prefix) else 0.0
-
-    def inject_malformed_json(self, path_prefix: str, count: int) -> None:
-        with self._lock:
-            self._malformed[path_prefix] = self._malformed.get(path_prefix, 0) + int(count)
-
-    def take_malformed(self, path: str) -> bool:
-        with self._lock:
-            for prefix, count in self._malformed.items():
-                if count > 0 and path.startswith(prefix):
-                    self._malformed[prefix] = count - 1
-                    return True
-        return False
-
-
-@dataclass
 class _Scheduled:
     prefix: str
     remaining: int
@@ -219,44 +164,3 @@ class FeatureGates:
                 if self._pending[feature] <= 0:
                     del self._pending[feature]
                     self._disabled.add(feature)
-
-
-_ID_SEGMENT = re.compile(r"/\d+(?=/|$)")
-
-
-def normalise_path(path: str) -> str:
-    """/api/v2/tickets/17/conversations -> /api/v2/tickets/{id}/conversations"""
-    return _ID_SEGMENT.sub("/{id}", path)
-
-
-class Stats:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.reset()
-
-    def reset(self) -> None:
-        with self._lock:
-            self._requests = 0
-            self._by_path: Counter[str] = Counter()
-            self._by_status: Counter[int] = Counter()
-            self._rate_limited = 0
-            self._credits = 0
-
-    def record(self, path: str, status: int, credits: int) -> None:
-        with self._lock:
-            self._requests += 1
-            self._by_path[normalise_path(path)] += 1
-            self._by_status[status] += 1
-            if status == 429:
-                self._rate_limited += 1
-            self._credits += credits
-
-    def snapshot(self) -> dict:
-        with self._lock:
-            return {
-                "requests": self._requests,
-                "by_path": dict(self._by_path),
-                "by_status": dict(self._by_status),
-                "rate_limited": self._rate_limited,
-                "credits_used": self._credits,
-            }

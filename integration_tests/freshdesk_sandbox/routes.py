@@ -540,12 +540,3 @@ def build_routes(legacy_skills_route_404: bool) -> list[Route]:
     if not legacy_skills_route_404:
         routes.append(_r("skills", _all("skills"), admin_only=True, feature="skills"))
     return routes
-
-
-def match(routes: list[Route], path: str) -> tuple[Route, tuple[int, ...]] | None:
-    for route in routes:
-        found = route.pattern.match(path)
-        if found:
-            # Numeric ids become ints; others (CSAT survey UUIDs) stay strings.
-            return route, tuple(int(g) if g.isdigit() else g for g in found.groups())
-    return None
