@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 import shutil
@@ -26,7 +24,7 @@ from integration_tests.sandbox_http import (
     answer_with_faults,
     write_self_signed_certificate,
 )
-from integration_tests.sandbox_http.messages import error_page
+from integration_tests.sandbox_http.messages import basic_credentials, error_page
 from integration_tests.sandbox_http.tls import server_context
 
 from .clock import ServerClock
@@ -413,13 +411,10 @@ class FreshdeskSandbox:
                 self.scheduled_errors.append(f"{mutation}({kwargs}): {exc!r}")
 
     def _role(self, authorization: str | None) -> str | None:
-        if not authorization or not authorization.startswith("Basic "):
+        credentials = basic_credentials(authorization)
+        if credentials is None:
             return None
-        try:
-            decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        key = decoded.split(":", 1)[0]  # any password is accepted
+        key = credentials[0]  # any password is accepted
         if key == self.settings.api_key:
             return "admin"
         if key == self.settings.agent_api_key:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import http
 import json
 from dataclasses import dataclass, field
@@ -64,3 +66,15 @@ def error_page(status: int, footer: str = "") -> str:
         f"<html><head><title>{status} {phrase}</title></head>"
         f"<body><center><h1>{status} {phrase}</h1></center>{tail}</body></html>"
     )
+
+
+def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    """(user, password) of an HTTP Basic header; None when the header is missing or not Basic."""
+    if not authorization or not authorization.startswith("Basic "):
+        return None
+    try:
+        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, _, password = decoded.partition(":")
+    return user, password

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 import secrets
 import threading
 import time
 from dataclasses import dataclass
+
+from integration_tests.sandbox_http.messages import basic_credentials
 
 
 @dataclass(frozen=True)
@@ -35,13 +35,10 @@ class TokenIssuer:
 
     def client_matches(self, authorization: str | None) -> bool:
         """True when the header is HTTP Basic with this sandbox's client id and secret."""
-        if not authorization or not authorization.startswith("Basic "):
+        credentials = basic_credentials(authorization)
+        if credentials is None:
             return False
-        try:
-            decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        client_id, _, client_secret = decoded.partition(":")
+        client_id, client_secret = credentials
         expected = f"{self.client_id}:{self.client_secret}"
         return hmac.compare_digest(f"{client_id}:{client_secret}", expected)
 

@@ -7,12 +7,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from integration_tests.sandbox_http import FaultPlan, RequestStats
+
 from .auth import TokenIssuer
 from .clock import SandboxClock
 from .data import Dataset
-from .faults import FaultPlan
 from .jobs import Job, JobBoard
-from .stats import RequestStats
+from .stats import REQUEST_KINDS
 from .storage import UrlSigner
 
 REDIRECT_CODES = (300, 302, 303)
@@ -35,7 +36,7 @@ class SandboxCore:
     visibility_delay_s: float
     gzip_reports: bool
     token_scope_in_response: bool
-    faults: FaultPlan = field(default_factory=FaultPlan)
+    faults: FaultPlan = field(default_factory=lambda: FaultPlan(REQUEST_KINDS))
     # Filled in once the servers are bound, because signed URLs and _links are absolute.
     api_url: str = ""
     storage_url: str = ""

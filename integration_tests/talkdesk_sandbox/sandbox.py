@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
+
+from integration_tests.sandbox_http import TRUNCATE, Fault, SandboxServer
 
 from .auth import TokenIssuer
 from .clock import SandboxClock
 from .core import REDIRECT_CODES, SandboxCore
 from .data import Dataset
-from .faults import Fault
 from .jobs import FAILURE_STATUSES, JobBoard
 from .reports import REPORT_GENERATORS, custom_report
-from .servers import ExploreHandler, SandboxHTTPServer, StorageHandler, TokenHandler
+from .servers import ExploreApp, StorageApp, TokenApp
 from .settings import DEFAULT_CUSTOM_ROWS_PER_DAY, TalkdeskSandboxSettings
-from .stats import RequestStats
+from .stats import request_stats, snapshot
 from .storage import UrlSigner
 
 DEFAULT_HISTORY_DAYS = 150
@@ -81,7 +81,7 @@ class TalkdeskSandbox:
                 legacy_calls_jobs=settings.legacy_calls_jobs,
             ),
             signer=UrlSigner(settings.signed_url_ttl_s),
-            stats=RequestStats(),
+            stats=request_stats(),
             redirect_code=settings.redirect_code,
             retry_after_s=settings.retry_after_s,
             create_status_code=settings.create_status_code,
@@ -90,41 +90,24 @@ class TalkdeskSandbox:
             gzip_reports=settings.gzip_reports,
             token_scope_in_response=settings.token_scope_in_response,
         )
-        self._servers: list[SandboxHTTPServer] = []
-        self._threads: list[threading.Thread] = []
+        self._servers: list[SandboxServer] = []
 
     # --- lifecycle ------------------------------------------------------------------------------
 
     def start(self) -> TalkdeskSandbox:
         if self._servers:
             return self
-        for handler in (TokenHandler, ExploreHandler, StorageHandler):
-            server = SandboxHTTPServer(handler, self._core)
-            thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": 0.1},
-                name=f"talkdesk-sandbox-{handler.__name__}",
-                daemon=True,
-            )
-            thread.start()
-            self._servers.append(server)
-            self._threads.append(thread)
+        for app in (TokenApp, ExploreApp, StorageApp):
+            name = f"talkdesk-sandbox-{app.__name__}"
+            self._servers.append(SandboxServer(app(self._core), name=name))
         self._core.api_url = self.api_url
         self._core.storage_url = self.storage_url
         return self
 
     def close(self) -> None:
-        # shutdown() blocks for up to a poll interval per server, so stop them side by side.
-        stoppers = [threading.Thread(target=server.shutdown) for server in self._servers]
-        for stopper in stoppers:
-            stopper.start()
-        for stopper in stoppers:
-            stopper.join(timeout=5)
         for server in self._servers:
-            server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._servers, self._threads = [], []
+            server.stop()
+        self._servers = []
 
     def __enter__(self) -> TalkdeskSandbox:
         return self.start()
@@ -190,7 +173,7 @@ class TalkdeskSandbox:
         return self._core.dataset.window(report_type, _utc(start, "start"), end)
 
     def stats(self) -> dict:
-        return {**self._core.stats.snapshot(), **self._core.jobs.snapshot()}
+        return {**snapshot(self._core.stats), **self._core.jobs.snapshot()}
 
     def reset_stats(self) -> None:
         self._core.stats.reset()
@@ -247,13 +230,24 @@ class TalkdeskSandbox:
         self._core.set_visibility_delay(seconds)
 
     def fail_next_requests(
-        self, kind: str, status: int | str = 503, count: int = 1, retry_after: int | None = None
+        self,
+        kind: str,
+        status: int | str = 503,
+        count: int = 1,
+        retry_after: float | str | None = None,
+        seconds: float = 0.0,
     ) -> None:
         """The next `count` requests of `kind` (token, create, poll, file, storage) fail before
         any other processing: an HTTP status (gateway HTML for 502/504 and token 5xx, Talkdesk
-        JSON otherwise, S3 XML on storage), "reset" (connection closed without an answer) or,
-        for storage, "truncate" (half the announced body, then the connection closes)."""
-        self._core.faults.add(kind, Fault(status, retry_after), count)
+        JSON otherwise, S3 XML on storage) with `retry_after` sent verbatim ("0.5", an HTTP-date),
+        "reset" (connection closed without an answer) or "latency" (`seconds`, then the real
+        answer). Faults that spoil the next 200 of that kind: "malformed" (half the body, length
+        matching), "empty" (no body) and, for storage, "truncate" (half the announced body,
+        then the connection closes)."""
+        if status == TRUNCATE and kind != "storage":
+            raise ValueError("only storage downloads can be truncated")
+        after = None if retry_after is None else str(retry_after)
+        self._core.faults.add(kind, Fault(status, after, seconds=seconds), count)
 
     def set_gzip_reports(self, enabled: bool) -> None:
         """Serve report files gzip-compressed (Content-Encoding: gzip) from now on."""
