@@ -156,15 +156,27 @@ class AutomationRules(IncrementalStream):
         type_id, rule_type = stream_slice["automation_type_id"], stream_slice["rule_type"]
         path = self.endpoint.format(automation_type_id=type_id)
         # The envelope's meta.count, not a Link header, tells how many rules there are, so pages
-        # are walked by number until a short page.
+        # are walked by number until a short page. A full page with no rule not seen before means
+        # the API ignores `page` (or loops): going on would never end, so the walk stops there.
+        # No page count can cut a real account short this way; the ids kept are the rules of one
+        # type (hundreds at most).
+        seen: set[Any] = set()
         page_number = 1
         while True:
             page = self.fetch_page(path, {"page": page_number, "per_page": PAGE_SIZE})
-            for rule in page.records:
+            fresh = [rule for rule in page.records if rule.get("id") not in seen]
+            for rule in fresh:
+                seen.add(rule.get("id"))
                 masked = {**mask_secrets(rule), "rule_type": rule_type}
                 masked.setdefault("automation_type_id", type_id)
                 yield masked, page.server_time
             if len(page.records) < PAGE_SIZE:
+                return
+            if not fresh:
+                self.logger.warning(
+                    f"{self.name}: page {page_number} of {path} repeats rules already read; "
+                    f"stopping this rule type after {len(seen)} rules (the API ignored `page`)."
+                )
                 return
             page_number += 1
 
