@@ -127,7 +127,13 @@ class FreshdeskStream(HttpStream, ABC):
         return self.endpoint
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
-        return None  # pages() follows the Link header itself, with its own per-read context
+        # pages() follows the Link header itself. HttpStream.read_records would page through the
+        # HttpClient HttpStream.__init__ builds, on a session of its own (its public constructor
+        # takes no session or client), so every stream would open its own connection pool and
+        # `self.http`, on the one shared session, would go unused; putting ours in its place
+        # needs a private attribute. pages() also keeps, per read, every query already asked
+        # (a next link back to any of them ends the list), which one response cannot tell.
+        return None
 
     def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Record]:
         body = json_body(response)
