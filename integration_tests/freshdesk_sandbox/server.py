@@ -224,6 +224,10 @@ class FreshdeskSandbox:
         status = int(fault) if isinstance(fault, int) or fault.isdigit() else fault
         self.faults.add(path_prefix, Fault(status, retry_after, html_body, seconds), count)
 
+    def pending_faults(self) -> int:
+        """How many queued one-shot faults have not struck yet."""
+        return self.faults.pending()
+
     def inject_latency(self, seconds: float = 0.05, path_prefix: str = "") -> None:
         self.faults.set_latency(seconds, path_prefix)
 

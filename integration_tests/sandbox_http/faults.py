@@ -86,6 +86,11 @@ class FaultPlan:
                     return head
         return None
 
+    def pending(self) -> int:
+        """Faults queued and not met yet: a test can tell every one of them struck."""
+        with self._lock:
+            return sum(len(queue.faults) for queue in self._queues)
+
     def clear(self) -> None:
         with self._lock:
             self._queues.clear()

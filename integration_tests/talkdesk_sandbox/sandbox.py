@@ -249,6 +249,10 @@ class TalkdeskSandbox:
         after = None if retry_after is None else str(retry_after)
         self._core.faults.add(kind, Fault(status, after, seconds=seconds), count)
 
+    def pending_faults(self) -> int:
+        """How many faults queued by fail_next_requests have not struck yet."""
+        return self._core.faults.pending()
+
     def set_gzip_reports(self, enabled: bool) -> None:
         """Serve report files gzip-compressed (Content-Encoding: gzip) from now on."""
         self._core.set_gzip_reports(enabled)
