@@ -19,7 +19,7 @@ from source_freshdesk.streams.base import (
     ResourceGone,
     StreamUnavailable,
 )
-from source_freshdesk.streams.tickets import Tickets
+from source_freshdesk.streams.tickets import TICKET_VIEWS, Tickets
 
 ARCHIVE_KEY = "archived"  # the state's key for the archive probes, and the mark on their rows
 ARCHIVED_IDS = "archived_ticket_ids"  # the slice key of a batch of archive probes
@@ -77,6 +77,8 @@ class Conversations(IncrementalStream):
 
     def slices(self) -> Iterable[StreamSlice]:
         since = self._tracker.value or self.config.start_date or EPOCH
+        # Before the walk below, which may list the default view for the archive probes too.
+        walk_started = walk_started_now()
         # Tickets whose conversations this read lists are never also probed in the archive.
         listed: set[int] = set()
         batch: list[Record] = []
@@ -90,7 +92,7 @@ class Conversations(IncrementalStream):
         if batch:
             yield self._slice(batch)
         if self.read_archive:
-            yield from self._archive_slices(listed)
+            yield from self._archive_slices(listed, since, walk_started)
 
     @staticmethod
     def _slice(tickets: list[Record]) -> StreamSlice:
@@ -100,13 +102,21 @@ class Conversations(IncrementalStream):
             cursor_slice={"ticket_updated_at": format_datetime(max(cursors)) if cursors else None},
         )
 
-    def _archive_slices(self, listed: set[int]) -> Iterator[StreamSlice]:
+    def _archive_slices(
+        self, listed: set[int], listed_since: datetime, walk_started: datetime
+    ) -> Iterator[StreamSlice]:
         # They come last and cover no ticket_updated_at (slice_cursor None), so however they
         # end, the parent cursor moves exactly as it would without them.
         probes = self._archive
-        walk_started = walk_started_now()
+        since = probes.walk_since()
+        # The walk of the default view above, from `listed_since`, may already have listed it from
+        # where this one would start (on a first sync, from the beginning): then only the deleted
+        # and spam views are left.
+        views: tuple[str, ...] = TICKET_VIEWS
+        if listed_since <= since:
+            views = tuple(view for view in TICKET_VIEWS if view != DEFAULT_VIEW)
         try:
-            listed |= self.tickets.listed_ids(probes.walk_since())
+            listed |= self.tickets.listed_ids(since, views)
         except StreamUnavailable as unavailable:
             self.skip(unavailable, part="the archived tickets' conversations of stream")
             return

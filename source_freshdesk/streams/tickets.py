@@ -74,11 +74,11 @@ class Tickets(TypedCustomFields, ViewedStream):
             params["filter"] = view
         return params
 
-    def listed_ids(self, since: datetime) -> set[int]:
-        """The ids of every ticket any view lists as updated at or after `since`."""
+    def listed_ids(self, since: datetime, views: tuple[str, ...] = TICKET_VIEWS) -> set[int]:
+        """The ids of every ticket the views list as updated at or after `since`."""
         return {
             ticket["id"]
-            for view in TICKET_VIEWS
+            for view in views
             for ticket in self.walk(view, since)
             if isinstance(ticket.get("id"), int)
         }
