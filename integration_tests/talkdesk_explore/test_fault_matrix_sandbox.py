@@ -61,7 +61,7 @@ SCENARIOS: dict[str, Plan] = {
 
 def _sandbox() -> TalkdeskSandbox:
     # Jobs take long enough that the first poll answers 200 "processing" for a fault to spoil.
-    return TalkdeskSandbox(TalkdeskSandboxSettings(job_duration_s=0.6))
+    return TalkdeskSandbox(TalkdeskSandboxSettings(job_duration_s=1.2))
 
 
 def assert_no_traceback(stderr: str) -> None:
