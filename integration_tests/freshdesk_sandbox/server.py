@@ -376,7 +376,9 @@ class FreshdeskSandbox:
         found = self.routes.resolve(method, path)
         route = found[0] if found else None
         # Numeric ids become ints; others (CSAT survey UUIDs) stay strings.
-        ids = tuple(int(g) if g.isdigit() else g for g in found[1].groups()) if found else ()
+        ids: tuple[Any, ...] = (
+            tuple(int(g) if g.isdigit() else g for g in found[1].groups()) if found else ()
+        )
         cost = route.cost(query) if route else 1
         role = self._role(headers.get("Authorization"))
         if role is None:

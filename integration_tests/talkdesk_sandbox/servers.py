@@ -321,7 +321,7 @@ def _report_chunks(report_type: str, entries: list[dict]) -> Iterator[bytes]:
         if size >= _STREAM_CHUNK:
             yield b"".join(buffer)
             buffer, size = [], 0
-    tail = {"total": len(entries)}
+    tail: dict[str, object] = {"total": len(entries)}
     if report_type in VERSIONED_REPORTS:
         tail.update({"type": report_type, "version": "v1"})
     buffer.append(b"], " + json.dumps(tail)[1:].encode())
