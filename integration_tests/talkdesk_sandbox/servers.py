@@ -21,7 +21,7 @@ from .auth import IssuedToken, ScopeNotGranted
 from .core import SandboxCore
 from .data import VERSIONED_REPORTS
 from .jobs import ACTIVE_STATUSES, Job, QuotaExceeded
-from .settings import READ_SCOPE, REPORT_TYPES, WRITE_SCOPE
+from .settings import READ_SCOPE, WRITE_SCOPE
 from .timestamps import format_api_time
 from .validation import FieldError, validate_job_request
 
@@ -163,9 +163,8 @@ class ExploreApp(_HostApp):
             )
         return None
 
-    @staticmethod
-    def _unknown_type(report_type: str) -> Response | None:
-        if report_type in REPORT_TYPES:
+    def _unknown_type(self, report_type: str) -> Response | None:
+        if self.core.dataset.knows(report_type):
             return None
         return Response.json(404, _api_error("0330405", f"Unknown report type {report_type}"))
 
@@ -298,8 +297,7 @@ class StorageApp(_HostApp):
         return self._report(job)
 
     def _report(self, job: Job) -> Response:
-        entries = self.core.dataset.window(job.report_type, job.start, job.visible_until)
-        body = b"".join(_report_chunks(job.report_type, entries))
+        body = b"".join(_report_chunks(job.report_type, job.entries(self.core.dataset)))
         if not self.core.current_gzip_reports():
             return Response(200, body)
         # Stored with Content-Encoding: gzip, as S3 serves objects uploaded compressed.
