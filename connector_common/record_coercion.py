@@ -68,9 +68,23 @@ from typing import Any
 from airbyte_cdk.sources.utils.transform import (
     TransformConfig,
     TypeTransformer,
-    _strtobool,  # the CDK's own parser, so "yes"/"off"/... parse exactly as upstream
     json_to_python_simple,
 )
+from jsonschema import Draft202012Validator
+
+# What the CDK's string-to-boolean conversion accepts (distutils' strtobool); anything else stays.
+_TRUE_WORDS = frozenset({"y", "yes", "t", "true", "on", "1"})
+_FALSE_WORDS = frozenset({"n", "no", "f", "false", "off", "0"})
+
+
+def _truth_of(text: str) -> bool:
+    word = text.lower().strip()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise ValueError(f"not a truth value: {text!r}")
+
 
 # The CDK logs its transform warnings here; keep them in the same place.
 logger = logging.getLogger("airbyte")
@@ -181,8 +195,9 @@ class SchemaCoercion(TypeTransformer):
         super().__init__(TransformConfig.DefaultSchemaNormalization)
         self._cache: dict[int, CompiledSchema] = {}
         self._lock = threading.Lock()
-        # The exact type checker the CDK's validator class applies to "type".
-        self._is_type: Callable[[Any, str], bool] = self._normalizer.TYPE_CHECKER.is_type
+        # The CDK's normalizer is built by jsonschema's `validators.create` without a type checker
+        # of its own, so it checks "type" with jsonschema's default, the 2020-12 one.
+        self._is_type: Callable[[Any, str], bool] = Draft202012Validator.TYPE_CHECKER.is_type
 
     def transform(self, record: dict[str, Any], schema: Mapping[str, Any]) -> None:
         """Normalize ``record`` in place against ``schema``, with the CDK's exact result."""
@@ -371,7 +386,7 @@ def _converter(
                 return None
             try:
                 if isinstance(value, str):
-                    return _strtobool(value) == 1
+                    return _truth_of(value)
                 return bool(value)
             except (ValueError, TypeError):
                 return value
