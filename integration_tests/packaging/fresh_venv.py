@@ -1,9 +1,9 @@
 """Fresh virtualenvs that know nothing of the dev setup: the project goes in as a built wheel.
 
-The PyAirbyte environment is slow to create (~80 s of downloads), so it is kept under
-`.venv-pyairbyte/` (git-ignored) and reused while the pinned versions stay the same; the project's
-wheel is rebuilt from the working tree and reinstalled on every run, so the test always exercises the
-current code. A clean machine just pays the creation once.
+The PyAirbyte environment is kept under `.venv-pyairbyte/` (git-ignored) and reused while the
+pinned versions stay the same; the project's wheel is rebuilt from the working tree and reinstalled
+on every run, so the test always exercises the current code. uv installs into it (pip took minutes
+for PyAirbyte's dependencies on a clean machine, uv takes seconds).
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from uv import find_uv_bin
+
 from .artifacts import REPO_ROOT
 from .dockerignore import DockerIgnore
 
@@ -31,19 +33,23 @@ class InstallError(RuntimeError):
     pass
 
 
-def _pip(python: Path, *arguments: str, timeout: float = 900) -> None:
+def _run_installer(command: list[str], timeout: float) -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
-    completed = subprocess.run(
-        [str(python), "-m", "pip", "--disable-pip-version-check", *arguments],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
     if completed.returncode != 0:
         raise InstallError(
-            f"pip {' '.join(arguments)} exited {completed.returncode}:\n{completed.stderr[-4000:]}"
+            f"{' '.join(command[:3])} exited {completed.returncode}:\n{completed.stderr[-4000:]}"
         )
+
+
+def _pip(python: Path, *arguments: str, timeout: float = 900) -> None:
+    _run_installer([str(python), "-m", "pip", "--disable-pip-version-check", *arguments], timeout)
+
+
+def _uv_install(python: Path, *arguments: str, timeout: float = 900) -> None:
+    _run_installer(
+        [find_uv_bin(), "pip", "install", "--quiet", "--python", str(python), *arguments], timeout
+    )
 
 
 @contextmanager
@@ -72,7 +78,7 @@ def ensure_pyairbyte_venv(environment: Path = PYAIRBYTE_VENV) -> Path:
         if not marker.exists():
             shutil.rmtree(environment, ignore_errors=True)
             venv.EnvBuilder(with_pip=True).create(environment)
-            _pip(python_of(environment), "install", "--quiet", f"airbyte=={PYAIRBYTE_VERSION}")
+            _uv_install(python_of(environment), f"airbyte=={PYAIRBYTE_VERSION}")
             marker.touch()
     return environment
 
@@ -115,5 +121,5 @@ def install_project(environment: Path, wheel: Path) -> None:
     """Replace whatever build of the project the environment had with `wheel`, plus its deps."""
     with _locked(environment):
         python = python_of(environment)
-        _pip(python, "install", "--quiet", "--force-reinstall", "--no-deps", str(wheel))
-        _pip(python, "install", "--quiet", str(wheel))
+        _uv_install(python, "--reinstall", "--no-deps", str(wheel))
+        _uv_install(python, str(wheel))
