@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import tempfile
+import time
 import uuid
 from email.message import Message
 from pathlib import Path
@@ -75,6 +76,10 @@ _ID_SEGMENT = re.compile(r"/\d+(?=/|$)")
 def normalise_path(path: str) -> str:
     """/api/v2/tickets/17/conversations -> /api/v2/tickets/{id}/conversations"""
     return _ID_SEGMENT.sub("/{id}", path)
+
+
+def _span(start: float | None, end: float | None) -> float | None:
+    return end - start if start is not None and end is not None else None
 
 
 def _injected_response(fault: Fault) -> Response:
@@ -178,6 +183,8 @@ class FreshdeskSandbox:
             "by_status": counts["by_status"],
             "rate_limited": counts["by_status"].get(429, 0),
             "credits_used": counts["counters"].get("credits", 0),
+            # Seconds from the first request's arrival to the last response (None before one).
+            "active_s": _span(counts["first_request_at"], counts["last_response_at"]),
         }
 
     def reset_stats(self) -> None:
@@ -336,6 +343,7 @@ class FreshdeskSandbox:
         return Response.json(200, result if result is not None else {"ok": True})
 
     def _handle(self, request: Request) -> Response:
+        arrived_at = time.monotonic()  # before any injected latency: when the client asked
         path = request.path.rstrip("/") or "/"
         if path.startswith("/_sandbox/"):
             return self._control(request.method, path, request.body)
@@ -351,7 +359,7 @@ class FreshdeskSandbox:
                 lambda: self._api(request.method, path, request.query, request.headers),
                 _injected_response,
             )
-        self._stats.request(normalise_path(path))
+        self._stats.request(normalise_path(path), arrived_at=arrived_at)
         self._stats.response(response.status)
         return response
 

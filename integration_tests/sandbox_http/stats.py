@@ -4,6 +4,7 @@ counters an app adds (credits spent, tokens issued, ...)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -22,15 +23,24 @@ class RequestStats:
             self._by_key: Counter[str] = Counter({key: 0 for key in self._keys})
             self._by_status: Counter[int] = Counter()
             self._counters: Counter[str] = Counter()
+            # time.monotonic() of the first request's arrival and of the last response: the
+            # window a client was actually talking to the server (benchmarks divide by it).
+            self._first_request_at: float | None = None
+            self._last_response_at: float | None = None
 
-    def request(self, key: str) -> None:
+    def request(self, key: str, arrived_at: float | None = None) -> None:
+        """Count a request; `arrived_at` (time.monotonic()) is when it came in, if counted later."""
+        at = time.monotonic() if arrived_at is None else arrived_at
         with self._lock:
             self._requests += 1
             self._by_key[key] += 1
+            if self._first_request_at is None or at < self._first_request_at:
+                self._first_request_at = at
 
     def response(self, status: int) -> None:
         with self._lock:
             self._by_status[status] += 1
+            self._last_response_at = time.monotonic()
 
     def count(self, name: str, amount: int = 1) -> None:
         with self._lock:
@@ -43,4 +53,6 @@ class RequestStats:
                 "by_key": dict(self._by_key),
                 "by_status": dict(self._by_status),
                 "counters": dict(self._counters),
+                "first_request_at": self._first_request_at,
+                "last_response_at": self._last_response_at,
             }
