@@ -188,7 +188,6 @@ def test_talkdesk_state_never_moves_backwards(current: datetime, candidate: date
 # -- Talkdesk window slicing ---------------------------------------------------------------------
 
 
-@settings(deadline=None)
 @given(
     instants,
     st.integers(min_value=0, max_value=90 * 24 * 3600),

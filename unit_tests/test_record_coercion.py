@@ -194,7 +194,6 @@ def record_strategy(schema: Mapping[str, Any], overflow: bool) -> st.SearchStrat
 
 EQUIVALENCE = settings(
     max_examples=60,
-    deadline=None,
     # No example database: nothing is written into the checkout.
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

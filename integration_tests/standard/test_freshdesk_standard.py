@@ -17,6 +17,7 @@ from airbyte_cdk.test.state_builder import StateBuilder
 from integration_tests.freshdesk_sandbox import FreshdeskSandbox
 from source_freshdesk import SourceFreshdesk
 
+from .catalog_checks import CATALOG_WARNINGS_ARE_ERRORS
 from .sandbox_accounts import (
     FRESHDESK_ROOT,
     acceptance_config,
@@ -28,11 +29,7 @@ from .summary_lines import SUMMARY_FIELDS, summary_lines
 
 CONNECTOR_ROOT = FRESHDESK_ROOT
 
-# The catalog checks the CDK only warns about today (cursor and primary key present in the schema,
-# valid JSON schemas) are failures here.
-pytestmark = pytest.mark.filterwarnings(
-    "error::airbyte_cdk.test.standard_tests.DiscoveredCatalogWarning"
-)
+pytestmark = CATALOG_WARNINGS_ARE_ERRORS
 
 
 class TestFreshdeskStandard(SourceTestSuiteBase):

@@ -19,6 +19,7 @@ from airbyte_cdk.test.state_builder import StateBuilder
 from integration_tests.talkdesk_sandbox import TalkdeskSandbox
 from source_talkdesk_explore import SourceTalkdeskExplore
 
+from .catalog_checks import CATALOG_WARNINGS_ARE_ERRORS
 from .sandbox_accounts import (
     TALKDESK_ROOT,
     recent_talkdesk_account,
@@ -34,11 +35,7 @@ CONNECTOR_ROOT = TALKDESK_ROOT
 # The shipped streams and the acceptance config's custom report (its name is its report type).
 STREAMS = talkdesk_stream_names()
 
-# The catalog checks the CDK only warns about today (cursor and primary key present in the schema,
-# valid JSON schemas) are failures here.
-pytestmark = pytest.mark.filterwarnings(
-    "error::airbyte_cdk.test.standard_tests.DiscoveredCatalogWarning"
-)
+pytestmark = CATALOG_WARNINGS_ARE_ERRORS
 
 
 class TestTalkdeskExploreStandard(SourceTestSuiteBase):
