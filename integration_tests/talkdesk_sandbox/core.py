@@ -41,6 +41,8 @@ class SandboxCore:
     api_url: str = ""
     storage_url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Request kind -> how many more requests of it pass before every token is revoked.
+    revocations_due: dict[str, int] = field(default_factory=dict)
 
     def job_status(self, job: Job) -> str:
         status = job.status(time.monotonic())
@@ -81,3 +83,21 @@ class SandboxCore:
     def set_retry_after(self, seconds: int | None) -> None:
         with self.lock:
             self.retry_after_s = seconds
+
+    def revoke_tokens_after(self, kind: str, requests: int) -> None:
+        if kind not in REQUEST_KINDS:
+            raise ValueError(f"kind must be one of {REQUEST_KINDS}")
+        with self.lock:
+            self.revocations_due[kind] = int(requests)
+
+    def note_request_for_revocation(self, kind: str) -> None:
+        """Count a request of `kind` against an armed revocation; revoke when it comes due."""
+        with self.lock:
+            due = self.revocations_due.get(kind)
+            if due is None:
+                return
+            if due > 0:
+                self.revocations_due[kind] = due - 1
+                return
+            del self.revocations_due[kind]
+        self.tokens.expire_all()

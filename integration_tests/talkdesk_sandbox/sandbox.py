@@ -209,6 +209,12 @@ class TalkdeskSandbox:
     def expire_tokens_now(self) -> None:
         self._core.tokens.expire_all()
 
+    def expire_tokens_after(self, kind: str, requests: int) -> None:
+        """Revoke every token just before the request of `kind` (poll or file) that follows the
+        next `requests` of them: a revocation at an exact step of the job cycle, whatever the
+        connector's pace."""
+        self._core.revoke_tokens_after(kind, requests)
+
     def set_token_lifetime(self, seconds: float) -> None:
         self._core.tokens.set_lifetime(seconds)
 

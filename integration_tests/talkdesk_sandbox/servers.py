@@ -134,6 +134,7 @@ class ExploreApp(_HostApp):
         kind = "poll" if match["kind"] == "jobs" else "file"
 
         def answer() -> Response:
+            self.core.note_request_for_revocation(kind)
             refused = self._authorize(request, READ_SCOPE) or self._unknown_type(match["type"])
             if refused:
                 return refused
