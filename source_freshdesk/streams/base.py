@@ -15,7 +15,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
-from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams import CheckpointMixin
 from airbyte_cdk.sources.streams.http import HttpClient, HttpStream
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
@@ -23,6 +22,7 @@ from airbyte_cdk.sources.types import StreamSlice
 from requests.auth import AuthBase
 
 from connector_common.record_coercion import SchemaCoercion
+from connector_common.slice_reading import ReadsBySlice
 from connector_common.stats import StreamStats
 from source_freshdesk.config import FreshdeskConfig
 from source_freshdesk.http_errors import (
@@ -87,7 +87,7 @@ class FreshdeskContext:
     session: requests.Session
 
 
-class FreshdeskStream(HttpStream, ABC):
+class FreshdeskStream(ReadsBySlice, HttpStream, ABC):
     """A list endpoint under /api/v2/, read page by page through the Link header."""
 
     primary_key: str | list[str] | None = "id"
@@ -155,17 +155,6 @@ class FreshdeskStream(HttpStream, ABC):
     def slices(self) -> Iterable[StreamSlice]:
         """The units of work of one read; each may run on its own worker."""
         yield StreamSlice(partition={}, cursor_slice={})
-
-    def read_records(
-        self,
-        sync_mode: SyncMode,
-        cursor_field: list[str] | None = None,
-        stream_slice: Mapping[str, Any] | None = None,
-        stream_state: Mapping[str, Any] | None = None,
-    ) -> Iterable[Record]:
-        # The engine's entry point, for every stream: the saved state is already on the stream
-        # (its trackers) and the sync mode changes nothing about how a slice is read.
-        return self.read_slice(stream_slice or StreamSlice(partition={}, cursor_slice={}))
 
     def read_slice(self, stream_slice: Mapping[str, Any]) -> Iterable[Record]:
         """The records of one slice."""

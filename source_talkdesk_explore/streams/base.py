@@ -33,6 +33,7 @@ from airbyte_cdk.sources.utils.schema_helpers import InternalConfig
 from airbyte_cdk.sources.utils.slice_logger import SliceLogger
 
 from connector_common.datetimes import format_utc, utc_now
+from connector_common.slice_reading import ReadsBySlice
 from connector_common.stats import StreamStats
 from source_talkdesk_explore.api_client import REQUEST_TIMEOUT_S, ExploreClient
 from source_talkdesk_explore.progress import WindowProgress
@@ -47,7 +48,7 @@ from source_talkdesk_explore.windows import Window, plan_windows
 EXPLORE_FRESHNESS_LAG = timedelta(minutes=10)
 
 
-class ExploreReportStream(Stream, CheckpointMixin):
+class ExploreReportStream(ReadsBySlice, Stream, CheckpointMixin):
     """Emits a report window by window; state moves only past windows fully emitted."""
 
     report_type: str
@@ -207,13 +208,7 @@ class ExploreReportStream(Stream, CheckpointMixin):
         for ticket in self.context.scheduler.tickets(self.name) or []:
             yield window_slice(ticket.window)
 
-    def read_records(
-        self,
-        sync_mode: SyncMode,
-        cursor_field: list[str] | None = None,
-        stream_slice: Mapping[str, Any] | None = None,
-        stream_state: Mapping[str, Any] | None = None,
-    ) -> Iterator[Mapping[str, Any] | AirbyteMessage]:
+    def read_slice(self, stream_slice: Mapping[str, Any]) -> Iterator[StreamData]:
         ticket = self._ticket_for(stream_slice)
         job = ticket.wait()
         report = download_entries(self, job, self.stats, self.context.timing)
