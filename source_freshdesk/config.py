@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from connector_common.datetimes import parse_datetime
 from connector_common.errors import config_error, invalid_configuration
 from connector_common.hosts import is_loopback_host
+from connector_common.timeouts import DEFAULT_REQUEST_TIMEOUT_S, RequestTimeoutSeconds
 
 API_PATH = "/api/v2/"
 DEFAULT_LOOKBACK_DAYS = 14
@@ -22,6 +23,8 @@ DEFAULT_NUM_WORKERS = 8
 MAX_NUM_WORKERS = 32
 # Ids the archived_tickets stream may probe per sync, at 1 credit each.
 DEFAULT_ARCHIVED_PROBES = 1000
+# Seconds to reach the host; the read part of every timeout is `request_timeout_seconds`.
+CONNECT_TIMEOUT_S = 15
 # A host label per RFC 1123; a Freshdesk account name is one such label.
 _HOST_RE = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
@@ -98,6 +101,7 @@ class _RawConfig(BaseModel):
     lookback_window_in_days: int = Field(default=DEFAULT_LOOKBACK_DAYS, ge=0, le=365)
     num_workers: int = Field(default=DEFAULT_NUM_WORKERS, ge=1, le=MAX_NUM_WORKERS)
     archived_tickets_max_probes: int = Field(default=DEFAULT_ARCHIVED_PROBES, ge=0)
+    request_timeout_seconds: RequestTimeoutSeconds = DEFAULT_REQUEST_TIMEOUT_S
 
 
 class FreshdeskConfig(BaseModel):
@@ -110,6 +114,13 @@ class FreshdeskConfig(BaseModel):
     lookback_window_in_days: int
     num_workers: int
     archived_tickets_max_probes: int = 0
+    request_timeout_seconds: int = DEFAULT_REQUEST_TIMEOUT_S
+
+    @property
+    def request_timeout(self) -> tuple[float, float]:
+        """(connect, read) seconds of every API call and file download: a stalled answer is
+        abandoned and retried instead of holding a worker for the rest of the sync."""
+        return (CONNECT_TIMEOUT_S, self.request_timeout_seconds)
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> FreshdeskConfig:
@@ -125,4 +136,5 @@ class FreshdeskConfig(BaseModel):
             lookback_window_in_days=raw.lookback_window_in_days,
             num_workers=raw.num_workers,
             archived_tickets_max_probes=raw.archived_tickets_max_probes,
+            request_timeout_seconds=raw.request_timeout_seconds,
         )

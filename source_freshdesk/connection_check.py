@@ -15,7 +15,8 @@ from source_freshdesk.http_errors import describe_failure, json_body
 
 # settings/helpdesk is readable by non-admin keys (Airbyte 3.1+ checks `agents`, which is not).
 CHECK_PATH = "settings/helpdesk"
-TIMEOUT_SECONDS = 30
+# Seconds to reach the host; how long it may take to answer is `request_timeout_seconds`.
+CONNECT_TIMEOUT_SECONDS = 30
 MAX_RATE_LIMIT_WAIT_SECONDS = 60
 
 
@@ -25,7 +26,7 @@ def check_connection(config: FreshdeskConfig) -> None:
     url = f"{config.base_url}{CHECK_PATH}"
     with requests.Session() as session:
         session.auth = api_key_authenticator(config.api_key)
-        response = _get(session, url, host)
+        response = _get(session, url, host, config.request_timeout_seconds)
         if response.status_code == 429:
             wait = response_retry_after(response) or 5
             if wait > MAX_RATE_LIMIT_WAIT_SECONDS:
@@ -34,7 +35,7 @@ def check_connection(config: FreshdeskConfig) -> None:
                     "run the check again later."
                 )
             time.sleep(wait)
-            response = _get(session, url, host)
+            response = _get(session, url, host, config.request_timeout_seconds)
     if 200 <= response.status_code < 300 and isinstance(json_body(response), dict):
         return
     if 200 <= response.status_code < 300:
@@ -47,17 +48,25 @@ def check_connection(config: FreshdeskConfig) -> None:
     )
 
 
-def _get(session: requests.Session, url: str, host: str) -> requests.Response:
+def _get(session: requests.Session, url: str, host: str, read_timeout_s: int) -> requests.Response:
     try:
-        return session.get(url, timeout=TIMEOUT_SECONDS, allow_redirects=False)
+        return session.get(
+            url, timeout=(CONNECT_TIMEOUT_SECONDS, read_timeout_s), allow_redirects=False
+        )
     except requests.exceptions.SSLError:
         raise config_error(
             f"The TLS handshake with {host} failed: the certificate is invalid or the host is not "
             "Freshdesk. Check `domain`."
         ) from None
+    except requests.exceptions.ConnectTimeout:
+        raise config_error(
+            f"{host} did not accept a connection within {CONNECT_TIMEOUT_SECONDS} s. Check "
+            "`domain` and the network."
+        ) from None
     except requests.exceptions.Timeout:
         raise config_error(
-            f"{host} did not answer within {TIMEOUT_SECONDS} s. Check `domain` and the network."
+            f"{host} did not answer within {read_timeout_s} s (`request_timeout_seconds`). "
+            "Check `domain` and the network, or allow a slow helpdesk more time."
         ) from None
     except requests.exceptions.ConnectionError as error:
         text = str(error)

@@ -30,7 +30,8 @@ from source_talkdesk_explore.http_errors import (
 
 logger = logging.getLogger("airbyte")
 
-REQUEST_TIMEOUT_S = (10, 120)
+# Seconds to reach a host; the read part of every timeout is `request_timeout_seconds`.
+CONNECT_TIMEOUT_S = 10
 
 
 class ExploreClient:
@@ -55,6 +56,7 @@ class ExploreClient:
         policy: RetryPolicy,
         reachability: ApiReachability,
         api_url: str,
+        read_timeout_s: float,
         sleep: Callable[[float], None],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -71,6 +73,7 @@ class ExploreClient:
         self._policy = policy
         self._reachability = reachability
         self._api_url = api_url
+        self._timeout = (CONNECT_TIMEOUT_S, read_timeout_s)
         self._sleep = sleep
         self._clock = clock
 
@@ -96,7 +99,7 @@ class ExploreClient:
             _, response = self._http.send_request(
                 http_method=method,
                 url=url,
-                request_kwargs=request_kwargs or {},
+                request_kwargs={"timeout": self._timeout, **(request_kwargs or {})},
                 headers=headers,
                 json=json,
             )
@@ -155,9 +158,12 @@ class StorageClient:
     """GETs of signed storage URLs, deliberately without Authorization: the signature is the
     credential, and S3-style hosts reject a second auth mechanism."""
 
-    def __init__(self, policy: RetryPolicy, sleep: Callable[[float], None]) -> None:
+    def __init__(
+        self, policy: RetryPolicy, sleep: Callable[[float], None], read_timeout_s: float
+    ) -> None:
         self._policy = policy
         self._sleep = sleep
+        self._timeout = (CONNECT_TIMEOUT_S, read_timeout_s)
         self._local = threading.local()
 
     def get(self, url: str, stats: StreamStats) -> requests.Response:
@@ -166,7 +172,7 @@ class StorageClient:
             stats.count_request()
             try:
                 response = self._session().get(
-                    url, timeout=REQUEST_TIMEOUT_S, stream=True, allow_redirects=True
+                    url, timeout=self._timeout, stream=True, allow_redirects=True
                 )
             except requests.RequestException as error:
                 failures += 1

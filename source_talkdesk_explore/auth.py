@@ -22,12 +22,14 @@ from requests.auth import AuthBase
 from connector_common.backoff import capped_exponential
 from connector_common.errors import config_error, transient_error
 from connector_common.stats import StreamStats
+from connector_common.timeouts import DEFAULT_REQUEST_TIMEOUT_S
 from source_talkdesk_explore.sleeper import Sleeper
 
 logger = logging.getLogger("airbyte")
 
 REQUIRED_SCOPES = ("data-reports:read", "data-reports:write")
-TOKEN_TIMEOUT_S = (10, 30)
+# Seconds to reach the token host; how long it may take to answer is `request_timeout_seconds`.
+TOKEN_CONNECT_TIMEOUT_S = 10
 _TOKEN_ATTEMPTS = 3
 # A token host failing transiently: wait 1 s, then 2 s (a check must answer within seconds).
 _TOKEN_BACKOFF_S = 1.0
@@ -50,10 +52,12 @@ class TokenProvider:
         client_id: str,
         client_secret: str,
         *,
+        read_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self._token_url = token_url
+        self._timeout = (TOKEN_CONNECT_TIMEOUT_S, read_timeout_s)
         self._basic_auth = (client_id, client_secret)
         self._clock = clock
         self._sleep = sleep or Sleeper()
@@ -116,7 +120,7 @@ class TokenProvider:
                     auth=self._basic_auth,
                     data={"grant_type": "client_credentials"},
                     headers={"Accept": "application/json"},
-                    timeout=TOKEN_TIMEOUT_S,
+                    timeout=self._timeout,
                     allow_redirects=False,
                 )
             except requests.RequestException as error:

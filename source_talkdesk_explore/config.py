@@ -16,6 +16,7 @@ from connector_common.errors import config_error, invalid_configuration
 from connector_common.hosts import is_loopback_host
 from connector_common.input_files import package_schema_names
 from connector_common.state_values import MAX_CURSOR_AHEAD
+from connector_common.timeouts import DEFAULT_REQUEST_TIMEOUT_S, RequestTimeoutSeconds
 
 Region = Literal["us", "eu", "ca", "au", "uk"]
 
@@ -70,6 +71,8 @@ class TalkdeskConfig(BaseModel):
     max_concurrent_jobs: int = Field(default=5, ge=1, le=ACCOUNT_JOB_QUOTA)
     job_timeout_minutes: int = Field(default=60, ge=1, le=24 * 60)
     max_job_attempts: int = Field(default=3, ge=1, le=10)
+    # The read part of every request's timeout: API calls, token calls and storage downloads.
+    request_timeout_seconds: RequestTimeoutSeconds = DEFAULT_REQUEST_TIMEOUT_S
     custom_reports: tuple[CustomReport, ...] = ()
 
     @field_validator("timezone")
@@ -135,6 +138,7 @@ class TalkdeskConfig(BaseModel):
             "max_concurrent_jobs",
             "job_timeout_minutes",
             "max_job_attempts",
+            "request_timeout_seconds",
         ):
             if values.get(key) is not None:
                 fields[key] = values[key]

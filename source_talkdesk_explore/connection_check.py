@@ -27,7 +27,12 @@ CHECK_POLICY = RetryPolicy(transient_attempts=2, rate_limit_max_wait_s=30)
 
 def check_connection(config: TalkdeskConfig, logger: logging.Logger) -> None:
     """Raises a config_error that says what to fix; returns when everything answered."""
-    tokens = TokenProvider(config.token_url, config.client_id, config.client_secret)
+    tokens = TokenProvider(
+        config.token_url,
+        config.client_id,
+        config.client_secret,
+        read_timeout_s=config.request_timeout_seconds,
+    )
     _check_scopes(tokens, logger)
     context = SyncContext(config, tokens=tokens, policy=CHECK_POLICY)
     probe = Calls(context)

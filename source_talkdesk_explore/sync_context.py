@@ -42,10 +42,14 @@ class SyncContext:
             rate_limit_max_wait_s=config.job_timeout.total_seconds()
         )
         self.tokens = tokens or TokenProvider(
-            config.token_url, config.client_id, config.client_secret, sleep=self.sleep
+            config.token_url,
+            config.client_id,
+            config.client_secret,
+            read_timeout_s=config.request_timeout_seconds,
+            sleep=self.sleep,
         )
         self.reachability = ApiReachability()
-        self.storage = StorageClient(self.policy, self.sleep)
+        self.storage = StorageClient(self.policy, self.sleep, config.request_timeout_seconds)
         self.scheduler = JobScheduler(self._run_job, config.max_concurrent_jobs, self.sleeper)
 
     def _run_job(self, ticket: JobTicket) -> FinishedJob:

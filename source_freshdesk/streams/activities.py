@@ -22,7 +22,6 @@ from airbyte_cdk.sources.types import StreamSlice
 from connector_common.stats import StreamStats
 from source_freshdesk.http_errors import json_body
 from source_freshdesk.streams.base import (
-    REQUEST_TIMEOUT,
     FreshdeskContext,
     IncrementalStream,
     Page,
@@ -125,7 +124,7 @@ class TicketActivities(IncrementalStream):
             if attempt:
                 time.sleep(2 ** (attempt - 1))
             try:
-                response = self.downloads.get(url, timeout=REQUEST_TIMEOUT)
+                response = self.downloads.get(url, timeout=self.config.request_timeout)
             except requests.RequestException as error:
                 failure = type(error).__name__
                 continue

@@ -44,8 +44,6 @@ from source_freshdesk.state import (
 )
 
 Record = Mapping[str, Any]
-# (connect, read) seconds: a hung connection is retried instead of stalling the sync forever.
-REQUEST_TIMEOUT = (15, 120)
 # The slice key that orders a stream's slices in its ledger.
 SEQUENCE = "sequence"
 # The unfiltered list of a stream read as several views.
@@ -229,7 +227,7 @@ class FreshdeskStream(ReadsBySlice, HttpStream, ABC):
             _, response = self.http.send_request(
                 http_method="GET",
                 url=f"{self.url_base}{path}",
-                request_kwargs={"timeout": REQUEST_TIMEOUT},
+                request_kwargs={"timeout": self.config.request_timeout},
                 params=dict(query),
                 dedupe_query_params=True,
             )

@@ -35,7 +35,7 @@ from airbyte_cdk.sources.utils.slice_logger import SliceLogger
 from connector_common.datetimes import format_utc, utc_now
 from connector_common.slice_reading import ReadsBySlice
 from connector_common.stats import StreamStats
-from source_talkdesk_explore.api_client import REQUEST_TIMEOUT_S, ExploreClient
+from source_talkdesk_explore.api_client import ExploreClient
 from source_talkdesk_explore.progress import WindowProgress
 from source_talkdesk_explore.report_jobs import download_entries
 from source_talkdesk_explore.scheduler import JobTicket
@@ -76,6 +76,7 @@ class ExploreReportStream(ReadsBySlice, Stream, CheckpointMixin):
             policy=context.policy,
             reachability=context.reachability,
             api_url=context.config.api_url,
+            read_timeout_s=context.config.request_timeout_seconds,
             sleep=context.sleep,
             clock=context.clock,
         )
@@ -109,10 +110,7 @@ class ExploreReportStream(ReadsBySlice, Stream, CheckpointMixin):
         }
 
     # Redirects are the job state machine's to read (a finished job answers 300/302/303).
-    request_kwargs: ClassVar[Mapping[str, Any]] = {
-        "allow_redirects": False,
-        "timeout": REQUEST_TIMEOUT_S,
-    }
+    request_kwargs: ClassVar[Mapping[str, Any]] = {"allow_redirects": False}
     request_headers: ClassVar[Mapping[str, str]] = {"Accept": "application/json"}
 
     # -- requests of the job state machine (report_jobs.ReportApi) -----------------------------
