@@ -392,6 +392,30 @@ CONFIG_CASES: list[tuple[str, str, dict[str, Any], tuple[str, ...]]] = [
         ("`domain`", "invalid port"),
     ),
     ("fd-domain-empty", "fd", freshdesk_config(domain="  "), ("`domain` is empty",)),
+    (
+        "fd-request-timeout-0",
+        "fd",
+        freshdesk_config(request_timeout_seconds=0),
+        ("`request_timeout_seconds` must be at least 1", "got 0"),
+    ),
+    (
+        "fd-request-timeout-negative",
+        "fd",
+        freshdesk_config(request_timeout_seconds=-5),
+        ("`request_timeout_seconds` must be at least 1", "got -5"),
+    ),
+    (
+        "fd-request-timeout-a-word",
+        "fd",
+        freshdesk_config(request_timeout_seconds="soon"),
+        ("`request_timeout_seconds` must be an integer",),
+    ),
+    (
+        "fd-request-timeout-too-long",
+        "fd",
+        freshdesk_config(request_timeout_seconds=10_000),
+        ("`request_timeout_seconds` must be at most 600", "got 10000"),
+    ),
     # Talkdesk
     ("td-missing-auth-url", "td", td_config(auth_url=None), ("`auth_url` is required",)),
     ("td-missing-start-date", "td", td_config(start_date=None), ("`start_date` is required",)),
@@ -485,6 +509,30 @@ CONFIG_CASES: list[tuple[str, str, dict[str, Any], tuple[str, ...]]] = [
         "td",
         td_config(auth_url="acme.talkdeskid.com/oauth/token"),
         ("auth_url must be an absolute https:// URL",),
+    ),
+    (
+        "td-request-timeout-0",
+        "td",
+        td_config(request_timeout_seconds=0),
+        ("`request_timeout_seconds` must be at least 1", "got 0"),
+    ),
+    (
+        "td-request-timeout-negative",
+        "td",
+        td_config(request_timeout_seconds=-5),
+        ("`request_timeout_seconds` must be at least 1", "got -5"),
+    ),
+    (
+        "td-request-timeout-a-word",
+        "td",
+        td_config(request_timeout_seconds="soon"),
+        ("`request_timeout_seconds` must be an integer",),
+    ),
+    (
+        "td-request-timeout-too-long",
+        "td",
+        td_config(request_timeout_seconds=10_000),
+        ("`request_timeout_seconds` must be at most 600", "got 10000"),
     ),
 ]
 

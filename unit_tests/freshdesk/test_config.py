@@ -79,3 +79,26 @@ def test_invalid_values_name_the_offending_key(overrides: dict, fragment: str) -
 def test_config_repr_never_shows_the_api_key() -> None:
     config = FreshdeskConfig.from_mapping({"domain": "acme", "api_key": "super-secret-key-42"})
     assert "super-secret-key-42" not in repr(config)
+
+
+def test_request_timeout_defaults_to_120_s_of_reading_after_15_s_to_connect() -> None:
+    config = FreshdeskConfig.from_mapping({"domain": "acme", "api_key": "key-123456789"})
+    assert config.request_timeout_seconds == 120
+    assert config.request_timeout == (15, 120)
+
+
+def test_request_timeout_seconds_sets_only_the_read_part() -> None:
+    config = FreshdeskConfig.from_mapping(
+        {"domain": "acme", "api_key": "key-123456789", "request_timeout_seconds": 5}
+    )
+    assert config.request_timeout == (15, 5)
+
+
+@pytest.mark.parametrize("value", [0, -5, "soon", 10_000])
+def test_a_bad_request_timeout_is_a_config_error_naming_the_key(value: object) -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        FreshdeskConfig.from_mapping(
+            {"domain": "acme", "api_key": "key-123456789", "request_timeout_seconds": value}
+        )
+    assert raised.value.failure_type == FailureType.config_error
+    assert "`request_timeout_seconds`" in (raised.value.message or "")

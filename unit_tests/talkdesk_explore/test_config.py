@@ -124,3 +124,12 @@ def test_defaults_stay_well_under_the_account_quota() -> None:
 
 def test_secret_is_not_in_the_config_repr() -> None:
     assert CLIENT_SECRET not in repr(TalkdeskConfig.from_mapping(raw_config()))
+
+
+def test_request_timeout_defaults_to_120_s() -> None:
+    assert TalkdeskConfig.from_mapping(raw_config()).request_timeout_seconds == 120
+
+
+@pytest.mark.parametrize("value", [0, -5, "soon", 10_000])
+def test_a_bad_request_timeout_is_a_config_error_naming_the_key(value: object) -> None:
+    assert "`request_timeout_seconds`" in config_error_message(request_timeout_seconds=value)
