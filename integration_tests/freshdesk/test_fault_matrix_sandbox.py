@@ -1,6 +1,7 @@
 """Transport faults of the shared fault plan against the Freshdesk sandbox, with source-freshdesk
 run as a process: each fault strikes a different endpoint of one sync, so one process start
-covers them all. A recovered fault must leave every record read exactly once; a 429 asking for a
+covers them all. A recovered fault must leave every record read exactly once (also an answer
+stalled past a short `request_timeout_seconds`, abandoned and asked again); a 429 asking for a
 day ends as a transient error, and a resumed sync then reads what was left; a server clock ahead
 of ours neither breaks the checkpoint nor the next sync.
 """
@@ -135,3 +136,27 @@ def test_a_server_clock_hours_ahead_checkpoints_and_the_next_sync_reads_on(catal
     assert not [m for m in second.logs() if "saved state value" in m]
     assert_no_traceback(first)
     assert_no_traceback(second)
+
+
+def test_answers_stalled_past_the_read_timeout_are_abandoned_retried_and_read_once() -> None:
+    with FreshdeskSandbox(SandboxSettings(**TINY)) as sandbox:
+        streams = discover_catalog(SCRIPT, config_for(sandbox), ["tickets", "conversations"])
+        ticket_id = sandbox.records("conversations")[0]["ticket_id"]
+        # Queued first: the tickets prefix below would match a conversations request too.
+        sandbox.inject_fault("latency", f"/api/v2/tickets/{ticket_id}/conversations", seconds=3.0)
+        sandbox.inject_fault("latency", "/api/v2/tickets", seconds=3.0)
+        started = time.monotonic()
+        output = read(sandbox, streams, request_timeout_seconds=1)
+        seconds = time.monotonic() - started
+        leftover = sandbox.pending_faults()
+        truth = {stream: ids(sandbox.records(stream)) for stream in ("tickets", "conversations")}
+    assert output.returncode == 0, (output.errors(), output.stderr[-2000:])
+    assert leftover == 0  # both stalls struck
+    for stream, expected in truth.items():
+        assert ids(output.records(stream)) == expected, stream
+    summaries = output.summaries()
+    # The conversations stream walks the tickets list itself, so the stalled tickets page may be
+    # its own: together the two streams retried at least once per stall.
+    assert sum(int(summaries[s]["retries"]) for s in ("tickets", "conversations")) >= 2
+    assert seconds < 60  # a stalled answer never holds the sync for the default 120 s
+    assert_no_traceback(output)

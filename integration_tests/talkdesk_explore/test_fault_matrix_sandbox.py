@@ -3,7 +3,8 @@ cycle (token, create, poll, file, storage), with the connector run as a process.
 
 Every case ends either as a complete sync (each row of the ground truth exactly once) or as the
 documented failure: a trace of the right failure type with a clear message, no traceback on
-stderr, and the rows already read kept by the state it emitted.
+stderr, and the rows already read kept by the state it emitted. An answer that stalls past a
+short `request_timeout_seconds` is abandoned and asked again, like any other transient fault.
 """
 
 from __future__ import annotations
@@ -120,4 +121,27 @@ def test_a_signed_url_that_expires_mid_download_is_signed_again_and_rows_not_rep
     assert keys(STREAM, output.records()) == truth(
         sandbox, STREAM, start, watermark(output, STREAM)
     )
+    assert_no_traceback(output.stderr)
+
+
+def test_answers_stalled_past_the_read_timeout_are_abandoned_retried_and_read_once() -> None:
+    with _sandbox() as sandbox:
+        start = days_ago(sandbox, 2)
+        for kind in ("poll", "file", "storage"):
+            sandbox.fail_next_requests(kind, "latency", seconds=3.0)
+        config = sandbox.config(start_date=iso(start), request_timeout_seconds=1)
+        started = time.monotonic()
+        output = read(config, [STREAM], timeout=60)
+        seconds = time.monotonic() - started
+        asked = sandbox.stats()["requests_by_kind"]
+        leftover = sandbox.pending_faults()
+    assert output.returncode == 0, (output.errors(), output.stderr[-2000:])
+    assert keys(STREAM, output.records()) == truth(
+        sandbox, STREAM, start, watermark(output, STREAM)
+    )
+    assert leftover == 0  # every stall struck
+    # One job: its file and its download were each asked for again after the stalled attempt.
+    assert asked["file"] >= 2 and asked["storage"] >= 2
+    assert int(output.summaries()[STREAM]["retries"]) >= 3
+    assert seconds < 30  # a stalled answer never holds the sync for the default 120 s
     assert_no_traceback(output.stderr)
