@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from integration_tests.prewarmed_launcher import LaunchedProcess, prewarmed
+
 SUMMARY_RE = re.compile(r"Sync summary: stream=(?P<stream>\S+) (?P<rest>.*)$")
 
 
@@ -113,16 +115,36 @@ def run_source(
         if state is not None:
             args += ["--state", _dump(workdir, "state", list(state))]
         started = time.perf_counter()
-        completed = subprocess.run(
-            args,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        process = start_connector(script, args[1:], env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
         seconds = time.perf_counter() - started
-    messages = [json.loads(line) for line in completed.stdout.splitlines() if line.startswith("{")]
-    return SyncOutput(messages, completed.returncode, completed.stderr, seconds, completed.stdout)
+    messages = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+    return SyncOutput(messages, process.returncode or 0, stderr or "", seconds, stdout)
+
+
+def start_connector(
+    script: str,
+    args: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    capture_stderr: bool = True,
+) -> subprocess.Popen[str] | LaunchedProcess:
+    """A connector process running `script args`, its stdout (and stderr) piped as text: forked
+    from the prewarmed launcher, or through the console script with CONNECTOR_LAUNCH=exec."""
+    environment = dict(os.environ if env is None else env)
+    if prewarmed():
+        return LaunchedProcess(script, args, environment, capture_stderr)
+    return subprocess.Popen(
+        [console_script(script), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE if capture_stderr else subprocess.DEVNULL,
+        text=True,
+        env=environment,
+    )
 
 
 def discover_catalog(

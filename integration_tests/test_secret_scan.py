@@ -13,7 +13,6 @@ import base64
 import json
 import os
 import re
-import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
@@ -22,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from integration_tests.connector_runner import console_script
+from integration_tests.connector_runner import start_connector
 from integration_tests.freshdesk_sandbox import FreshdeskSandbox, SandboxSettings
 from integration_tests.talkdesk_explore.sync_helpers import catalog as talkdesk_catalog
 from integration_tests.talkdesk_explore.sync_helpers import days_ago, iso
@@ -47,17 +46,12 @@ def run(script: str, command: str, config: Mapping[str, Any], catalog: Any = Non
             if content is not None:
                 paths[name] = Path(workdir) / f"{name}.json"
                 paths[name].write_text(json.dumps(content))
-        args = [console_script(script), command, "--config", str(paths["config"]), "--debug"]
+        args = [command, "--config", str(paths["config"]), "--debug"]
         if catalog is not None:
             args += ["--catalog", str(paths["catalog"])]
-        completed = subprocess.run(
-            args,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    return completed.stdout + completed.stderr
+        process = start_connector(script, args, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        stdout, stderr = process.communicate(timeout=180)
+    return stdout + (stderr or "")
 
 
 def freshdesk_catalog(streams: Sequence[str]) -> dict[str, Any]:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from integration_tests.connector_runner import console_script, discover_catalog, run_source
+from integration_tests.connector_runner import discover_catalog, run_source, start_connector
 from integration_tests.freshdesk.conftest import SCRIPT, config_for, ids, sync
 
 RESUMABLE = ["tickets", "conversations", "contacts"]
@@ -21,18 +20,10 @@ def read_until_killed(config: dict, catalog: dict, kill_after_states: int) -> li
         paths = {name: Path(workdir) / f"{name}.json" for name in ("config", "catalog")}
         paths["config"].write_text(json.dumps(config))
         paths["catalog"].write_text(json.dumps(catalog))
-        process = subprocess.Popen(
-            [
-                console_script(SCRIPT),
-                "read",
-                "--config",
-                str(paths["config"]),
-                "--catalog",
-                str(paths["catalog"]),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
+        process = start_connector(
+            SCRIPT,
+            ["read", "--config", str(paths["config"]), "--catalog", str(paths["catalog"])],
+            capture_stderr=False,
         )
         messages, states = [], 0
         assert process.stdout is not None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -13,7 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from connector_common.datetimes import parse_datetime
-from integration_tests.connector_runner import SyncOutput, console_script, run_source
+from integration_tests.connector_runner import (
+    SyncOutput,
+    run_source,
+    start_connector,
+)
 from integration_tests.talkdesk_sandbox import TalkdeskSandbox
 from source_talkdesk_explore.streams import STREAM_CLASSES
 
@@ -107,20 +110,14 @@ class LiveRead:
         self, config: Mapping[str, Any], streams: Iterable[str] = STREAMS, state=None
     ) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="talkdesk-live-")
-        args = [console_script(SCRIPT), "read"]
+        args = ["read"]
         for name, value in (("config", config), ("catalog", catalog(streams)), ("state", state)):
             if value is None:
                 continue
             path = Path(self._dir.name) / f"{name}.json"
             path.write_text(json.dumps(value))
             args += [f"--{name}", str(path)]
-        self.process = subprocess.Popen(
-            args,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        self.process = start_connector(SCRIPT, args, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         self.messages: list[dict[str, Any]] = []
 
     def messages_until(self, predicate) -> None:
