@@ -37,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
         foreign_jobs=args.foreign_jobs,
     )
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Both set explicitly: a process started in the background by a non-interactive shell
+    # inherits SIGINT as ignored, and Ctrl-C would then never stop it.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     with TalkdeskSandbox(settings) as sandbox:
         config = sandbox.config()
         if args.config_out:
@@ -53,10 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         print("connector config:")
         print(json.dumps(config, indent=2))
         print("serving; Ctrl-C to stop", flush=True)
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
+        while not stop.wait(0.5):
             pass
         print("stats:", json.dumps(sandbox.stats()), flush=True)
     return 0
