@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from integration_tests.prewarmed_launcher import LaunchedProcess, prewarmed
+from integration_tests.prewarmed_launcher import ENTRY_POINTS, LaunchedProcess, prewarmed
 
 SUMMARY_RE = re.compile(r"Sync summary: stream=(?P<stream>\S+) (?P<rest>.*)$")
 
@@ -134,9 +134,10 @@ def start_connector(
     capture_stderr: bool = True,
 ) -> subprocess.Popen[str] | LaunchedProcess:
     """A connector process running `script args`, its stdout (and stderr) piped as text: forked
-    from the prewarmed launcher, or through the console script with CONNECTOR_LAUNCH=exec."""
+    from the prewarmed launcher when it is one of this project's, or through the console script
+    (any other script, such as another connector's path, or with CONNECTOR_LAUNCH=exec)."""
     environment = dict(os.environ if env is None else env)
-    if prewarmed():
+    if prewarmed() and script in ENTRY_POINTS:
         return LaunchedProcess(script, args, environment, capture_stderr)
     return subprocess.Popen(
         [console_script(script), *args],
