@@ -164,12 +164,12 @@ def _nothing(_value: Any) -> None:
 class CompiledSchema:
     """A schema compiled once, or the reason it is left to the CDK (`supported` is False)."""
 
-    __slots__ = ("_root", "failure_counts", "reason", "schema", "warned_paths")
+    __slots__ = ("failure_counts", "reason", "root", "schema", "warned_paths")
 
     def __init__(self, schema: Any) -> None:
         # Held so id(schema), the cache key, cannot be reused while this entry lives.
         self.schema = schema
-        self._root: _Node | None = None
+        self.root: _Node | None = None
         self.reason: str | None = None
         # Schema paths whose failures were logged once already, and how often each path failed.
         self.warned_paths: set[str] = set()
@@ -177,7 +177,7 @@ class CompiledSchema:
 
     @property
     def supported(self) -> bool:
-        return self._root is not None
+        return self.root is not None
 
 
 class SchemaCoercion(TypeTransformer):
@@ -204,7 +204,7 @@ class SchemaCoercion(TypeTransformer):
         compiled = self._cache.get(id(schema))
         if compiled is None or compiled.schema is not schema:
             compiled = self.compiled(schema)
-        root = compiled._root
+        root = compiled.root
         if root is None:
             super().transform(record, schema)
         else:
@@ -224,7 +224,7 @@ class SchemaCoercion(TypeTransformer):
             try:
                 if not isinstance(schema, Mapping):
                     raise _Unsupported("the schema is not a mapping")
-                compiled._root = self._compile(schema, "", compiled, ancestors=())
+                compiled.root = self._compile(schema, "", compiled, ancestors=())
             except _Unsupported as unsupported:
                 compiled.reason = str(unsupported)
             while len(self._cache) >= MAX_CACHED_SCHEMAS:
