@@ -13,7 +13,7 @@ import argparse
 import sys
 from datetime import timedelta
 
-from integration_tests.connector_runner import SyncOutput, run_source
+from integration_tests.connector_runner import SyncOutput, console_script, run_source
 from integration_tests.talkdesk_sandbox import TalkdeskSandbox, TalkdeskSandboxSettings
 from source_talkdesk_explore.streams import (
     Calls,
@@ -58,7 +58,10 @@ def run_once(args: argparse.Namespace, max_concurrent_jobs: int) -> dict:
             window_in_days=args.window_days,
             max_concurrent_jobs=max_concurrent_jobs,
         )
-        output: SyncOutput = run_source("source-talkdesk-explore", "read", config, catalog())
+        # The console script's path: timed as the platform starts it, imports included, not
+        # forked from the tests' prewarmed launcher.
+        script = console_script("source-talkdesk-explore")
+        output: SyncOutput = run_source(script, "read", config, catalog())
         stats = sandbox.stats()
     if output.returncode != 0:
         errors = [error.get("message") for error in output.errors()]
