@@ -97,12 +97,18 @@ def serve(socket_path: str) -> None:
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ)
     selector.register(wake_read, selectors.EVENT_READ)
+    # The test process holds our stdin open: end of file means it is gone, however it ended.
+    selector.register(sys.stdin.fileno(), selectors.EVENT_READ)
     print("ready", flush=True)
     children: dict[int, socket.socket] = {}
-    while os.getppid() != 1:  # until the test process that started us is gone
+    while True:
         for key, _ in selector.select(timeout=1.0):
             if key.fileobj is wake_read:
                 wake_read.recv(4096)
+                continue
+            if key.fileobj == sys.stdin.fileno():
+                if not os.read(sys.stdin.fileno(), 4096):
+                    return
                 continue
             connection, _ = listener.accept()
             message, fds, _flags, _address = socket.recv_fds(connection, 1 << 20, 3)
@@ -149,6 +155,7 @@ class _Launcher:
         self.socket_path = str(Path(self._dir.name) / "launcher.sock")
         self._process = subprocess.Popen(
             [sys.executable, "-m", "integration_tests.prewarmed_launcher", self.socket_path],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             cwd=Path(__file__).resolve().parent.parent,
@@ -166,9 +173,13 @@ class _Launcher:
             return cls._instance
 
     def close(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
+        if self._process.stdin is not None:
+            self._process.stdin.close()  # the launcher's signal to end
+        try:
             self._process.wait(10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
         self._dir.cleanup()
 
 
