@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -72,18 +71,18 @@ def test_ledger_numbers_slices_uniquely_across_threads() -> None:
     assert sorted(numbers) == list(range(2000))
 
 
-def test_conversations_checkpoint_stays_behind_a_slow_early_slice(api, monkeypatch) -> None:
-    # time.sleep is stubbed for the connector's own waits; the fake API needs a real one.
-    real_sleep = time.sleep
-    monkeypatch.setattr("time.sleep", lambda seconds: None)
+def test_conversations_checkpoint_stays_behind_a_slow_early_slice(api) -> None:
     tickets = [ticket(n, n) for n in range(1, 101)]
     fake_tickets_api(api, tickets)
-    slow = set(range(1, 21))  # the first slice
+    later_slice_answered = threading.Event()
 
     def respond(request: Any, context: Any) -> list[dict[str, Any]]:
         ticket_id = int(request.path.split("/")[-2])
-        if ticket_id in slow:
-            real_sleep(0.02)
+        if ticket_id == 21:
+            later_slice_answered.set()
+        if ticket_id == 20:
+            # The first slice's last ticket waits for the second slice, however busy the machine.
+            later_slice_answered.wait(timeout=30)
         return [record(ticket_id * 10, stamp(ticket_id))]
 
     api.get(requests_matcher("conversations"), json=respond)
