@@ -302,6 +302,28 @@ def test_a_broken_input_file_is_a_config_error_that_names_the_file(
 
 # -- configs: missing keys, wrong types, malformed hosts and URLs, bad dates and numbers ----------
 
+
+def request_timeout_cases(
+    source: str, make_config: Callable[..., dict[str, Any]]
+) -> list[tuple[str, str, dict[str, Any], tuple[str, ...]]]:
+    """`request_timeout_seconds` is one shared rule: the same bad values, the same messages."""
+    bad_values: list[tuple[str, Any, tuple[str, ...]]] = [
+        ("0", 0, ("`request_timeout_seconds` must be at least 1", "got 0")),
+        ("negative", -5, ("`request_timeout_seconds` must be at least 1", "got -5")),
+        ("a-word", "soon", ("`request_timeout_seconds` must be an integer",)),
+        ("too-long", 10_000, ("`request_timeout_seconds` must be at most 600", "got 10000")),
+    ]
+    return [
+        (
+            f"{source}-request-timeout-{label}",
+            source,
+            make_config(request_timeout_seconds=value),
+            needles,
+        )
+        for label, value, needles in bad_values
+    ]
+
+
 CONFIG_CASES: list[tuple[str, str, dict[str, Any], tuple[str, ...]]] = [
     # (id, source, config, fragments): Freshdesk
     ("fd-missing-domain", "fd", freshdesk_config(domain=None), ("`domain` is required",)),
@@ -392,30 +414,7 @@ CONFIG_CASES: list[tuple[str, str, dict[str, Any], tuple[str, ...]]] = [
         ("`domain`", "invalid port"),
     ),
     ("fd-domain-empty", "fd", freshdesk_config(domain="  "), ("`domain` is empty",)),
-    (
-        "fd-request-timeout-0",
-        "fd",
-        freshdesk_config(request_timeout_seconds=0),
-        ("`request_timeout_seconds` must be at least 1", "got 0"),
-    ),
-    (
-        "fd-request-timeout-negative",
-        "fd",
-        freshdesk_config(request_timeout_seconds=-5),
-        ("`request_timeout_seconds` must be at least 1", "got -5"),
-    ),
-    (
-        "fd-request-timeout-a-word",
-        "fd",
-        freshdesk_config(request_timeout_seconds="soon"),
-        ("`request_timeout_seconds` must be an integer",),
-    ),
-    (
-        "fd-request-timeout-too-long",
-        "fd",
-        freshdesk_config(request_timeout_seconds=10_000),
-        ("`request_timeout_seconds` must be at most 600", "got 10000"),
-    ),
+    *request_timeout_cases("fd", freshdesk_config),
     # Talkdesk
     ("td-missing-auth-url", "td", td_config(auth_url=None), ("`auth_url` is required",)),
     ("td-missing-start-date", "td", td_config(start_date=None), ("`start_date` is required",)),
@@ -510,30 +509,7 @@ CONFIG_CASES: list[tuple[str, str, dict[str, Any], tuple[str, ...]]] = [
         td_config(auth_url="acme.talkdeskid.com/oauth/token"),
         ("auth_url must be an absolute https:// URL",),
     ),
-    (
-        "td-request-timeout-0",
-        "td",
-        td_config(request_timeout_seconds=0),
-        ("`request_timeout_seconds` must be at least 1", "got 0"),
-    ),
-    (
-        "td-request-timeout-negative",
-        "td",
-        td_config(request_timeout_seconds=-5),
-        ("`request_timeout_seconds` must be at least 1", "got -5"),
-    ),
-    (
-        "td-request-timeout-a-word",
-        "td",
-        td_config(request_timeout_seconds="soon"),
-        ("`request_timeout_seconds` must be an integer",),
-    ),
-    (
-        "td-request-timeout-too-long",
-        "td",
-        td_config(request_timeout_seconds=10_000),
-        ("`request_timeout_seconds` must be at most 600", "got 10000"),
-    ),
+    *request_timeout_cases("td", td_config),
 ]
 
 
