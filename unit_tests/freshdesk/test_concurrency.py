@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pytest
+
 from source_freshdesk.state import SliceLedger
+from source_freshdesk.streams.conversations import Conversations
 from unit_tests.freshdesk.conftest import (
     BASE,
     final_state,
@@ -71,21 +75,32 @@ def test_ledger_numbers_slices_uniquely_across_threads() -> None:
     assert sorted(numbers) == list(range(2000))
 
 
-def test_conversations_checkpoint_stays_behind_a_slow_early_slice(api) -> None:
+def test_conversations_checkpoint_stays_behind_a_slow_early_slice(
+    api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tickets = [ticket(n, n) for n in range(1, 101)]
     fake_tickets_api(api, tickets)
-    later_slice_answered = threading.Event()
+    api.get(
+        requests_matcher("conversations"),
+        json=lambda request, context: [record(ticket_of(request) * 10, stamp(ticket_of(request)))],
+    )
+    # The hold-up sits in the stream, not in the mocked API: requests-mock answers one request at
+    # a time under a global lock, so a callback that waited would stall every worker.
+    later_slice_written = threading.Event()
+    read_slice = Conversations.read_slice
 
-    def respond(request: Any, context: Any) -> list[dict[str, Any]]:
-        ticket_id = int(request.path.split("/")[-2])
-        if ticket_id == 21:
-            later_slice_answered.set()
-        if ticket_id == 20:
-            # The first slice's last ticket waits for the second slice, however busy the machine.
-            later_slice_answered.wait(timeout=30)
-        return [record(ticket_id * 10, stamp(ticket_id))]
+    def first_slice_waits_for_the_second(
+        stream: Conversations, stream_slice: Mapping[str, Any]
+    ) -> Iterator[Any]:
+        for conversation in read_slice(stream, stream_slice):
+            ticket_id = conversation["id"] // 10
+            if ticket_id == 20:  # the first slice's last ticket, however busy the machine
+                later_slice_written.wait(timeout=30)
+            yield conversation
+            if ticket_id == 21:  # resumed only once the record was handed on
+                later_slice_written.set()
 
-    api.get(requests_matcher("conversations"), json=respond)
+    monkeypatch.setattr(Conversations, "read_slice", first_slice_waits_for_the_second)
 
     output = run_read(["conversations"], config=make_config(num_workers=6))
 
@@ -106,6 +121,10 @@ def test_conversations_checkpoint_stays_behind_a_slow_early_slice(api) -> None:
         assert set(range(1, covered + 1)) <= written
     assert sorted(r["id"] // 10 for r in records_of(output, "conversations")) == list(range(1, 101))
     assert final_state(output, "conversations") == {"ticket_updated_at": stamp(100)}
+
+
+def ticket_of(request: Any) -> int:
+    return int(request.path.split("/")[-2])
 
 
 def requests_matcher(child: str) -> re.Pattern[str]:
