@@ -203,8 +203,8 @@ class LaunchedProcess:
         socket.send_fds(self._connection, [json.dumps(request).encode()], child_fds)
         for fd in {null, stdout_write, stderr_write} - {-1}:
             os.close(fd)
-        self._answers = self._connection.makefile("r")
-        self.pid: int = json.loads(self._answers.readline())["pid"]
+        self._unread = b""
+        self.pid: int = self._answer(None)["pid"]
         self.stdout: TextIO = open(stdout_read, encoding="utf-8")  # noqa: SIM115
         self.stderr: TextIO | None = (
             open(stderr_read, encoding="utf-8") if capture_stderr else None  # noqa: SIM115
@@ -215,15 +215,26 @@ class LaunchedProcess:
     def poll(self) -> int | None:
         return self.returncode
 
+    def _answer(self, timeout: float | None) -> dict[str, Any]:
+        """The launcher's next answer line. Read with plain recv into our own buffer (not a
+        socket file, which a timeout leaves unusable), so a wait that timed out can be waited
+        again."""
+        self._connection.settimeout(timeout)
+        while b"\n" not in self._unread:
+            chunk = self._connection.recv(4096)
+            if not chunk:
+                raise RuntimeError("the connector launcher went away")
+            self._unread += chunk
+        line, _, self._unread = self._unread.partition(b"\n")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
     def wait(self, timeout: float | None = None) -> int:
         if self.returncode is None:
-            self._connection.settimeout(timeout)
             try:
-                line = self._answers.readline()
+                self.returncode = int(self._answer(timeout)["returncode"])
             except TimeoutError:
                 raise subprocess.TimeoutExpired(self.args, timeout or 0) from None
-            self.returncode = int(json.loads(line)["returncode"])
-            self._answers.close()
             self._connection.close()
         return self.returncode
 

@@ -7,6 +7,8 @@ import json
 import os
 import signal
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -59,9 +61,9 @@ def test_a_missing_config_file_exits_as_the_console_script_does(
     assert "Traceback" not in stderr
 
 
-def test_sigkill_ends_the_connector_with_minus_nine_and_the_launcher_serves_on(
-    tmp_path: Path,
-) -> None:
+@contextmanager
+def running_read(tmp_path: Path) -> Iterator[LaunchedProcess]:
+    """A read of calls whose report job takes a minute, already writing output."""
     with TalkdeskSandbox(TalkdeskSandboxSettings(job_duration_s=60.0)) as sandbox:
         config = tmp_path / "config.json"
         config.write_text(json.dumps(sandbox.config(start_date=iso(days_ago(sandbox, 2)))))
@@ -69,9 +71,25 @@ def test_sigkill_ends_the_connector_with_minus_nine_and_the_launcher_serves_on(
         catalog_path.write_text(json.dumps(catalog(["calls"])))
         args = ["read", "--config", str(config), "--catalog", str(catalog_path)]
         process = LaunchedProcess(SCRIPT, args, {**os.environ, "PYTHONUNBUFFERED": "1"})
-        assert process.stdout.readline()  # running: its job takes a minute
+        assert process.stdout.readline()
+        yield process
+
+
+def test_sigkill_ends_the_connector_with_minus_nine_and_the_launcher_serves_on(
+    tmp_path: Path,
+) -> None:
+    with running_read(tmp_path) as process:
         process.kill()
         process.communicate(timeout=30)
         assert process.returncode == -signal.SIGKILL
     code, stdout, _ = launched_run(["spec"], dict(os.environ))
     assert code == 0 and '"SPEC"' in stdout
+
+
+def test_a_wait_that_timed_out_can_be_waited_again(tmp_path: Path) -> None:
+    with running_read(tmp_path) as process:
+        with pytest.raises(subprocess.TimeoutExpired):
+            process.wait(timeout=0.2)
+        process.kill()
+        process.communicate(timeout=30)
+        assert process.returncode == -signal.SIGKILL
