@@ -13,9 +13,8 @@ cursor) as plain arguments.
 from __future__ import annotations
 
 import json
-import logging
 import pkgutil
-from collections.abc import Callable, Collection, Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping
 from importlib import resources
 from typing import Any
 
@@ -28,12 +27,6 @@ from airbyte_cdk.models import (
     FailureType,
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-
-logger = logging.getLogger("airbyte")
-
-# Cleans one stream's saved state before the sync sees it: (stream name, state) -> state. A source
-# uses it to warn about, and drop, cursor values it cannot use (connector_common/state_values.py).
-StateCleaner = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 _STATE_TYPES = ("STREAM", "GLOBAL", "LEGACY")
 
@@ -176,19 +169,16 @@ def _json_type(value: Any) -> str:
 # -- state ---------------------------------------------------------------------------------------
 
 
-def read_state_file(
-    path: str | None,
-    *,
-    source: str,
-    known_streams: Collection[str] | None = None,
-    clean: StateCleaner | None = None,
-) -> list[AirbyteStateMessage]:
+def read_state_file(path: str | None) -> list[AirbyteStateMessage]:
     """Per-stream state messages from a state file; an absent or empty file means no state.
 
     Accepts what the platform writes (a list of STREAM or GLOBAL messages), a single message not
     wrapped in a list, and the legacy pre-per-stream form (one object mapping stream names to their
-    state, bare or wrapped as LEGACY messages), which is converted. A state for a stream the source
-    does not have is logged and kept (the CDK ignores it).
+    state, bare or wrapped as LEGACY messages), which is converted. Only the file's shape is checked
+    here: the values are the streams' to read (a saved cursor that cannot be used is warned about
+    where the stream reads it, connector_common/state_values.py), and a state for a stream the
+    source does not have is reported by the read (connector_common/stream_names.py), which alone
+    knows every stream name.
     """
     if not path:
         return []
@@ -198,16 +188,7 @@ def read_state_file(
     messages = [_checked_message(entry, number) for number, entry in _entries(content)]
     parsed = []
     for number, message in enumerate(messages, start=1):
-        for name, state in _stream_states(message):
-            if known_streams is not None and name not in known_streams:
-                logger.warning(
-                    f"The state file has a state for stream '{name}', which {source} does not "
-                    "have; it is ignored."
-                )
-            elif clean is not None and state:
-                cleaned = clean(name, dict(state))
-                state.clear()  # in place: the message (STREAM or GLOBAL) holds this object
-                state.update(cleaned)
+        _fill_missing_states(message)
         try:
             parsed.append(AirbyteStateMessageSerializer.load(message))
         except ValueError as error:
@@ -305,18 +286,14 @@ def _check_stream_state(stream: Any, where: str) -> None:
         )
 
 
-def _stream_states(message: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """The (stream name, mutable state) pairs a checked message carries."""
-    if message["type"] == "STREAM":
-        streams = [message["stream"]]
-    else:
-        streams = message["global"]["stream_states"]
-    pairs = []
+def _fill_missing_states(message: dict[str, Any]) -> None:
+    """A stream state of null becomes {}: the CDK's serializer rejects null."""
+    streams = (
+        [message["stream"]] if message["type"] == "STREAM" else message["global"]["stream_states"]
+    )
     for stream in streams:
         if stream.get("stream_state") is None:
             stream["stream_state"] = {}
-        pairs.append((stream["stream_descriptor"]["name"], stream["stream_state"]))
-    return pairs
 
 
 # -- catalog -------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -63,62 +63,26 @@ def unusable_reason(
     return moment, None
 
 
-def warn_unusable_cursor(stream: str | None, key: str, value: Any, reason: str) -> None:
+def warn_unusable_cursor(stream: str, key: str, value: Any, reason: str) -> None:
     logger.warning(
-        f"{f'Stream {stream!r}' if stream else 'A stream'}: the saved state value {_shown(value)} for '{key}' cannot be used "
+        f"Stream {stream!r}: the saved state value {_shown(value)} for '{key}' cannot be used "
         f"({reason}); the stream starts from the configured start_date instead (all history when "
         "none is set) and reads that history again."
     )
 
 
-def cursor_cleaner(
-    cursor_keys: Callable[[str], Collection[str]],
-    parse: CursorParser,
-    nested_keys: Collection[str] = (),
-    now: Callable[[], datetime] | None = None,
-) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
-    """A state cleaner for `connector_common.input_files.read_state_file`.
+def usable_cursor(
+    stream: str, key: str, value: Any, parse: CursorParser, now: datetime | None = None
+) -> datetime | None:
+    """The saved cursor `value` as a datetime, or None after a WARN when the rule above rejects it.
 
-    It applies the rule above to each cursor key of a stream's state (`cursor_keys(stream)`),
-    also inside the nested views `nested_keys` name (Freshdesk's tickets keep
-    `{"updated_at": ..., "deleted": {"updated_at": ...}}`), and drops what it warned about, so
-    the stream starts from the configured start and nothing warns about the same value twice.
+    The one check of a saved cursor, made where a stream reads its state: state from a file, from
+    PyAirbyte and from a direct `read()` call all pass through it, and each value is read once.
     """
-
-    def clean(stream: str, state: dict[str, Any]) -> dict[str, Any]:
-        clock = now() if now else None
-        return _clean(stream, state, cursor_keys(stream), parse, nested_keys, clock, prefix="")
-
-    return clean
-
-
-def _clean(
-    stream: str,
-    state: dict[str, Any],
-    keys: Collection[str],
-    parse: CursorParser,
-    nested_keys: Collection[str],
-    now: datetime | None,
-    prefix: str,
-) -> dict[str, Any]:
-    cleaned: dict[str, Any] = {}
-    for key, value in state.items():
-        if key in nested_keys and not prefix:
-            if value is None:
-                continue
-            if not isinstance(value, dict):
-                warn_unusable_cursor(stream, key, value, "not an object of cursors")
-                continue
-            cleaned[key] = _clean(stream, value, keys, parse, (), now, prefix=f"{key}.")
-        elif key in keys:
-            _, reason = unusable_reason(value, parse, now)
-            if reason is None:
-                cleaned[key] = value
-            else:
-                warn_unusable_cursor(stream, f"{prefix}{key}", value, reason)
-        else:
-            cleaned[key] = value
-    return cleaned
+    moment, reason = unusable_reason(value, parse, now)
+    if reason is not None:
+        warn_unusable_cursor(stream, key, value, reason)
+    return moment
 
 
 def _shown(value: Any) -> str:

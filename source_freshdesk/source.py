@@ -34,18 +34,16 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from connector_common.input_files import (
     package_connection_specification,
-    package_schema_names,
     read_catalog_file,
     read_config_file,
     read_state_file,
 )
-from connector_common.state_values import cursor_cleaner
+from connector_common.stream_names import known_catalog_streams, warn_unknown_stream_states
 from source_freshdesk.auth import api_key_authenticator
 from source_freshdesk.checkpoints import FullRefreshCheckpoints, StreamCheckpoints
 from source_freshdesk.config import FreshdeskConfig
 from source_freshdesk.connection_check import check_connection
 from source_freshdesk.rate_limit import FreshdeskAPIBudget
-from source_freshdesk.state import read_cursor
 from source_freshdesk.streams import activities, admin, archived, csat, custom_objects
 from source_freshdesk.streams import resources as r
 from source_freshdesk.streams.base import FreshdeskContext, FreshdeskStream, IncrementalStream
@@ -61,29 +59,21 @@ MAX_SLICE_GENERATORS = 3
 READ_FIRST = ("conversations", "tickets", "contacts", "companies")
 
 
+SOURCE_NAME = "source-freshdesk"
 # What the shared file reader needs to know about this source (connector_common/input_files.py).
 _SPEC = package_connection_specification("source_freshdesk")
-_STREAM_NAMES = package_schema_names("source_freshdesk")
-# Cursor keys of any stream's state, and the tickets state's nested views (deleted, spam).
-_CLEAN_STATE = cursor_cleaner(
-    lambda _stream: ("updated_at", "ticket_updated_at"),
-    read_cursor,
-    nested_keys=("deleted", "spam"),
-)
 
 
 class SourceFreshdesk(AbstractSource):
     # The three input files are read through the shared path: a broken file is a config_error
-    # that names the file and the problem, a saved cursor that cannot be used is warned about.
+    # that names the file and the problem.
     @classmethod
     def read_config(cls, config_path: str) -> MutableMapping[str, Any]:
         return read_config_file(config_path, _SPEC)
 
     @classmethod
     def read_state(cls, state_path: str) -> list[AirbyteStateMessage]:
-        return read_state_file(
-            state_path, source="source-freshdesk", known_streams=_STREAM_NAMES, clean=_CLEAN_STATE
-        )
+        return read_state_file(state_path)
 
     @classmethod
     def read_catalog(cls, catalog_path: str) -> ConfiguredAirbyteCatalog:
@@ -182,16 +172,15 @@ class SourceFreshdesk(AbstractSource):
         available = {
             stream.name: stream for stream in self.endpoint_streams(settings, read_archive)
         }
-        selected: list[AbstractStream] = []
-        for configured in sorted(catalog.streams, key=_read_order):
-            stream = available.get(configured.stream.name)
-            if stream is None:
-                logger.warning(
-                    f"The catalog names a stream '{configured.stream.name}' that source-freshdesk "
-                    f"does not have; it is skipped. Known streams: {', '.join(sorted(available))}."
-                )
-                continue
-            selected.append(concurrent_stream(stream, configured, state_manager, messages, logger))
+        warn_unknown_stream_states(logger, state, available, SOURCE_NAME)
+        selected: list[AbstractStream] = [
+            concurrent_stream(
+                available[configured.stream.name], configured, state_manager, messages, logger
+            )
+            for configured in sorted(
+                known_catalog_streams(logger, catalog, available, SOURCE_NAME), key=_read_order
+            )
+        ]
         engine = ConcurrentSource.create(
             num_workers=settings.num_workers,
             initial_number_of_partitions_to_generate=max(

@@ -10,13 +10,13 @@ otherwise be skipped next time).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from connector_common.datetimes import format_utc
 from connector_common.datetimes import parse_datetime as read_datetime
-from connector_common.state_values import unusable_reason, warn_unusable_cursor
+from connector_common.state_values import usable_cursor, warn_unusable_cursor
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -86,28 +86,20 @@ class CursorTracker:
             self._committed = target
 
 
-# Hears about a saved cursor that cannot be used: (state key, value, why). The stream then starts
-# from the configured start_date (connector_common/state_values.py states the rule).
-UnusableCursorHook = Callable[[str, Any, str], None]
-
-
-def cursor_from_state(
-    state: Mapping[str, Any] | None, key: str, on_unusable: UnusableCursorHook | None = None
-) -> datetime | None:
-    """The saved cursor under `key`, or None. A value that cannot be used is reported to
-    `on_unusable` (by default a WARN line) instead of being dropped without a word."""
-    if not isinstance(state, Mapping) or state.get(key) is None:
+def cursor_from_state(state: Mapping[str, Any] | None, key: str, stream: str) -> datetime | None:
+    """The saved cursor under `key`, or None. A value that cannot be used is warned about and the
+    stream starts from the configured start_date (connector_common/state_values.py states the
+    rule). `key` may name a nested view's cursor, e.g. "deleted.updated_at"."""
+    *views, field = key.split(".")
+    for view in views:
+        nested = state.get(view) if isinstance(state, Mapping) else None
+        if nested is not None and not isinstance(nested, Mapping):
+            warn_unusable_cursor(stream, view, nested, "not an object of cursors")
+            return None
+        state = nested
+    if not isinstance(state, Mapping) or state.get(field) is None:
         return None
-    value = state[key]
-    moment, reason = unusable_reason(value, read_cursor)
-    if reason is not None:
-        (on_unusable or _warn_unusable)(key, value, reason)
-    return moment
-
-
-def _warn_unusable(key: str, value: Any, reason: str) -> None:
-    # Without a hook the stream is not known here; the key and value still say which cursor.
-    warn_unusable_cursor(None, key, value, reason)
+    return usable_cursor(stream, key, state[field], read_cursor)
 
 
 class SliceLedger:

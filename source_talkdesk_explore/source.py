@@ -11,31 +11,21 @@ from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.streams import Stream
 
-from connector_common.datetimes import parse_datetime
 from connector_common.input_files import (
     package_connection_specification,
     read_catalog_file,
     read_config_file,
     read_state_file,
 )
-from connector_common.state_values import cursor_cleaner
+from connector_common.stream_names import known_catalog_streams, warn_unknown_stream_states
 from source_talkdesk_explore.config import TalkdeskConfig
 from source_talkdesk_explore.connection_check import check_connection
-from source_talkdesk_explore.streams import STREAM_CLASSES, ExploreReportStream, build_streams
+from source_talkdesk_explore.streams import ExploreReportStream, build_streams
 from source_talkdesk_explore.sync_context import SyncContext
 
-# What the shared file reader needs to know about this source: its spec, and each shipped
-# stream's cursor keys (the current one and those older versions wrote). Custom reports are
-# named by the config, which the state reader does not see: their states are kept as they are
-# and a stream the source does not have is reported by `read`.
+SOURCE_NAME = "source-talkdesk-explore"
+# What the shared file reader needs to know about this source: its spec.
 _SPEC = package_connection_specification("source_talkdesk_explore")
-_CURSOR_KEYS: dict[str, tuple[str, ...]] = {
-    stream.report_type: (stream.cursor_field, *stream.legacy_state_keys)
-    for stream in STREAM_CLASSES
-}
-# Naive values are read as UTC here: only whether a value is a date-time at all is decided
-# before the config's timezone is known, and the streams read it in that timezone later.
-_CLEAN = cursor_cleaner(lambda stream: _CURSOR_KEYS.get(stream, ()), parse_datetime)
 
 
 class SourceTalkdeskExplore(AbstractSource):
@@ -52,15 +42,15 @@ class SourceTalkdeskExplore(AbstractSource):
         return True, None
 
     # The three input files are read through the shared path (connector_common/input_files.py):
-    # a broken file is a config_error that names the file and the problem, 0.1.0's legacy state
-    # is converted, and a saved cursor that cannot be used is warned about and dropped.
+    # a broken file is a config_error that names the file and the problem, and 0.1.0's legacy
+    # state is converted.
     @classmethod
     def read_config(cls, config_path: str) -> MutableMapping[str, Any]:
         return read_config_file(config_path, _SPEC)
 
     @classmethod
     def read_state(cls, state_path: str) -> list[AirbyteStateMessage]:
-        return read_state_file(state_path, source="source-talkdesk-explore", clean=_CLEAN)
+        return read_state_file(state_path)
 
     @classmethod
     def read_catalog(cls, catalog_path: str) -> ConfiguredAirbyteCatalog:
@@ -82,20 +72,12 @@ class SourceTalkdeskExplore(AbstractSource):
         context = streams[0].context
         by_name = {stream.name: stream for stream in streams}
         state_manager = ConnectorStateManager(state=state)
-        _warn_unknown_states(logger, state or [], by_name)
+        warn_unknown_stream_states(logger, state, by_name, SOURCE_NAME)
         self._reading = streams
         try:
             # Queue every selected stream's jobs now, in the order the CDK will consume them.
-            for configured in catalog.streams:
-                stream = by_name.get(configured.stream.name)
-                if stream is None:
-                    # The CDK marks it INCOMPLETE without a word; say why.
-                    logger.warning(
-                        f"The catalog names a stream '{configured.stream.name}' that "
-                        "source-talkdesk-explore does not have; it is skipped. Known streams: "
-                        f"{', '.join(sorted(by_name))}."
-                    )
-                    continue
+            for configured in known_catalog_streams(logger, catalog, by_name, SOURCE_NAME):
+                stream = by_name[configured.stream.name]
                 stream_state = state_manager.get_stream_state(
                     configured.stream.name, configured.stream.namespace
                 )
@@ -104,16 +86,3 @@ class SourceTalkdeskExplore(AbstractSource):
         finally:
             self._reading = None
             context.close()
-
-
-def _warn_unknown_states(
-    logger: logging.Logger, state: list[Any], streams: Mapping[str, ExploreReportStream]
-) -> None:
-    for message in state:
-        descriptor = getattr(getattr(message, "stream", None), "stream_descriptor", None)
-        name = getattr(descriptor, "name", None)
-        if name is not None and name not in streams:
-            logger.warning(
-                f"The state has a state for stream '{name}', which source-talkdesk-explore does "
-                "not have (nor do the configured custom reports); it is ignored."
-            )

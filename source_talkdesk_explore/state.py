@@ -7,39 +7,28 @@ versions' states are continued. Values are parsed as datetimes, never compared a
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
+from functools import partial
 from typing import Any
 
 from connector_common.datetimes import format_utc, parse_datetime
-
-logger = logging.getLogger("airbyte")
+from connector_common.state_values import usable_cursor
 
 
 def read_watermark(
-    state: Mapping[str, Any] | None, keys: Iterable[str], naive_zone: tzinfo
+    state: Mapping[str, Any] | None, keys: Iterable[str], naive_zone: tzinfo, stream: str
 ) -> datetime | None:
-    """The latest instant among the state's known cursor keys; None for empty/unusable state.
+    """The latest instant among the saved state's known cursor keys; None for an empty state.
 
     Naive values (0.1.0 wrote them) are read in the configured timezone, the zone 0.1.0 sent its
-    own naive timespans in. An unparseable value is ignored with a warning rather than crashing:
-    the stream then falls back to start_date, which re-reads data but never loses it.
+    own naive timespans in. A value that cannot be used is warned about and left out, so the
+    stream falls back to start_date: that re-reads data but never loses it
+    (connector_common/state_values.py states the rule).
     """
-    if not state:
-        return None
-    latest: datetime | None = None
-    for key in keys:
-        if key not in state:
-            continue
-        try:
-            moment = parse_datetime(state[key], naive_zone=naive_zone)
-        except ValueError:
-            logger.warning("Ignoring unreadable state value %r for %s.", state[key], key)
-            continue
-        if moment is not None and (latest is None or moment > latest):
-            latest = moment
-    return latest
+    parse = partial(parse_datetime, naive_zone=naive_zone)
+    moments = [usable_cursor(stream, key, (state or {}).get(key), parse) for key in keys]
+    return max((moment for moment in moments if moment is not None), default=None)
 
 
 def sync_start(start_date: datetime, watermark: datetime | None, lookback: timedelta) -> datetime:
@@ -57,7 +46,11 @@ def later_state(
     current: Mapping[str, Any] | None, cursor_field: str, candidate: datetime, naive_zone: tzinfo
 ) -> dict[str, Any]:
     """The state after a window: never moves backwards (a lookback re-read ends before it)."""
-    previous = read_watermark(current, [cursor_field], naive_zone)
+    # The saved value was warned about when the stream read it; an unreadable one is replaced.
+    try:
+        previous = parse_datetime((current or {}).get(cursor_field), naive_zone=naive_zone)
+    except ValueError:
+        previous = None
     if previous is not None and previous >= candidate:
         return dict(current or {})
     return state_for(cursor_field, candidate)

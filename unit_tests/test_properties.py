@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from connector_common.datetimes import format_utc
 from connector_common.datetimes import parse_datetime as talkdesk_parse
 from connector_common.input_files import legacy_state_messages, read_state_file
-from connector_common.state_values import MILLIS_THRESHOLD, cursor_cleaner, unusable_reason
+from connector_common.state_values import MILLIS_THRESHOLD, unusable_reason
 from source_freshdesk.pagination import next_page_params
-from source_freshdesk.state import format_datetime, read_cursor
+from source_freshdesk.state import cursor_from_state, format_datetime, read_cursor
 from source_freshdesk.state import parse_datetime as freshdesk_parse
 from source_talkdesk_explore.config import MAX_WINDOW_DAYS
-from source_talkdesk_explore.state import later_state, read_watermark
+from source_talkdesk_explore.state import later_state
 from source_talkdesk_explore.windows import plan_windows
 
 UTC = timezone.utc
@@ -182,7 +182,7 @@ def test_talkdesk_epoch_numbers_parse_or_raise_value_error_only(number: float) -
 @given(instants, instants)
 def test_talkdesk_state_never_moves_backwards(current: datetime, candidate: datetime) -> None:
     state = later_state({"end_at": format_utc(current)}, "end_at", candidate, UTC)
-    assert read_watermark(state, ["end_at"], UTC) == max(current, candidate)
+    assert talkdesk_parse(state["end_at"]) == max(current, candidate)
 
 
 # -- Talkdesk window slicing ---------------------------------------------------------------------
@@ -238,7 +238,7 @@ def test_legacy_bare_wrapped_and_per_stream_files_read_as_the_same_state(
     for number, form in enumerate(forms):
         path = tmp_path / f"state-{number}.json"
         path.write_text(json.dumps(form))
-        messages = read_state_file(str(path), source="test")
+        messages = read_state_file(str(path))
         read.append(
             {m.stream.stream_descriptor.name: m.stream.stream_state.__dict__ for m in messages}
         )
@@ -246,18 +246,15 @@ def test_legacy_bare_wrapped_and_per_stream_files_read_as_the_same_state(
 
 
 @given(st.dictionaries(st.sampled_from(["updated_at", "deleted", "note"]), json_values, max_size=3))
-def test_cleaning_keeps_every_usable_cursor_and_every_other_key_as_it_was(
+def test_a_saved_tickets_cursor_is_used_exactly_when_the_rule_accepts_it(
     state: dict[str, Any],
 ) -> None:
-    clean = cursor_cleaner(lambda _stream: ("updated_at",), read_cursor, nested_keys=("deleted",))
-    cleaned = clean("tickets", dict(state))
-    assert set(cleaned) <= set(state)
-    assert cleaned.get("note") == state.get("note")
-    if "updated_at" in cleaned:
-        assert unusable_reason(cleaned["updated_at"], read_cursor)[1] is None
-    moment, reason = unusable_reason(state.get("updated_at"), read_cursor)
-    if reason is None and "updated_at" in state:
-        assert cleaned["updated_at"] == state["updated_at"]
+    for key in ("updated_at", "deleted.updated_at"):
+        *views, field = key.split(".")
+        holder: Any = state.get(views[0]) if views else state
+        value = holder.get(field) if isinstance(holder, dict) else None
+        expected, _ = unusable_reason(value, read_cursor)
+        assert cursor_from_state(state, key, "tickets") == expected
 
 
 def test_the_millisecond_threshold_reads_far_future_seconds_as_milliseconds() -> None:

@@ -291,7 +291,7 @@ class IncrementalStream(FreshdeskStream, CheckpointMixin):
 
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
-        committed = cursor_from_state(value, self.state_key)
+        committed = cursor_from_state(value, self.state_key, self.name)
         self._tracker = CursorTracker(self.sorted_by_cursor, committed=committed)
         self._ledger = SliceLedger()
 
@@ -403,7 +403,9 @@ class ViewedStream(IncrementalStream):
             view: CursorTracker(
                 self.sorted_by_cursor,
                 committed=cursor_from_state(
-                    value if view == DEFAULT_VIEW else value.get(view), self.cursor_field
+                    value,
+                    self.cursor_field if view == DEFAULT_VIEW else f"{view}.{self.cursor_field}",
+                    self.name,
                 ),
             )
             for view in self.views

@@ -149,7 +149,7 @@ class ExploreReportStream(ReadsBySlice, Stream, CheckpointMixin):
         watermark = None
         if sync_mode == SyncMode.incremental:
             keys = (self.cursor_field, *self.legacy_state_keys)
-            watermark = read_watermark(stream_state, keys, config.zone)
+            watermark = read_watermark(stream_state, keys, config.zone, self.name)
         start = sync_start(config.start_date, watermark, config.lookback)
         lag = config.freshness_lag or self.freshness_lag
         return plan_windows(start, now, size=config.window, freshness_lag=lag)

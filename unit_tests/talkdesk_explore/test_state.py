@@ -54,21 +54,21 @@ def test_instants_compare_correctly_where_strings_do_not() -> None:
 
 def test_0_1_0_naive_state_is_read_in_the_configured_timezone() -> None:
     state = {"end_at": "2026-07-01T10:00:00"}
-    assert read_watermark(state, ["end_at"], LISBON) == utc(2026, 7, 1, 9)
+    assert read_watermark(state, ["end_at"], LISBON, "calls") == utc(2026, 7, 1, 9)
 
 
 def test_watermark_takes_the_latest_of_current_and_legacy_keys() -> None:
     state = {"new": "2026-01-02 00:00:00", "legacy.key": "2026-01-03T00:00:00Z"}
-    assert read_watermark(state, ["new", "legacy.key"], UTC) == utc(2026, 1, 3)
+    assert read_watermark(state, ["new", "legacy.key"], UTC, "calls") == utc(2026, 1, 3)
 
 
 @pytest.mark.parametrize("state", [None, {}, {"end_at": None}, {"end_at": ""}, {"other": "x"}])
 def test_empty_or_null_state_has_no_watermark(state) -> None:
-    assert read_watermark(state, ["end_at"], UTC) is None
+    assert read_watermark(state, ["end_at"], UTC, "calls") is None
 
 
 def test_garbage_state_value_is_ignored_not_fatal() -> None:
-    assert read_watermark({"end_at": "not a date"}, ["end_at"], UTC) is None
+    assert read_watermark({"end_at": "not a date"}, ["end_at"], UTC, "calls") is None
 
 
 def test_sync_start_subtracts_the_lookback_but_never_goes_before_start_date() -> None:
