@@ -1,6 +1,9 @@
 """How long a retry waits: the server's Retry-After when it names one, else one capped exponential.
 
-Every retry loop of both sources computes its waits here, so a maintainer reads one formula.
+Every wait our own code computes comes from here: Talkdesk's API, token and storage retries,
+the signed-URL downloads, Freshdesk's 429 pauses and its check. Freshdesk's 5xx and connection
+retries are the CDK HttpClient's own exponential backoff (our backoff strategy returns no wait for
+them), bounded by that error handler's retry count and time.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 import requests
-from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from connector_common.errors import transient_error
 
 # The longest a request waits out one rate limit. A Retry-After beyond it (hours, or an HTTP date
 # days ahead) is not waited out: the stream fails at once with a transient error that says when to
@@ -72,9 +76,7 @@ def rate_limit_wait_too_long(
         f"longer than the {MAX_RATE_LIMIT_WAIT_S / 60:g} minutes a request waits, so the stream "
         f"stops here. Retry the sync after {until.strftime('%Y-%m-%d %H:%M')} UTC."
     )
-    return AirbyteTracedException(
-        message=message, internal_message=message, failure_type=FailureType.transient_error
-    )
+    return transient_error(message)
 
 
 def _duration(seconds: float) -> str:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 
 import requests
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from connector_common.backoff import response_retry_after
-from connector_common.errors import config_error
+from connector_common.errors import config_error, traced_error
 from source_freshdesk.auth import api_key_authenticator
 from source_freshdesk.config import FreshdeskConfig
 from source_freshdesk.http_errors import describe_failure, json_body
@@ -18,6 +17,8 @@ CHECK_PATH = "settings/helpdesk"
 # Seconds to reach the host; how long it may take to answer is `request_timeout_seconds`.
 CONNECT_TIMEOUT_SECONDS = 30
 MAX_RATE_LIMIT_WAIT_SECONDS = 60
+# A 429 that names no Retry-After: one short pause, then the one retry the check makes.
+RATE_LIMIT_WAIT_WITHOUT_RETRY_AFTER_S = 5.0
 
 
 def check_connection(config: FreshdeskConfig) -> None:
@@ -28,7 +29,7 @@ def check_connection(config: FreshdeskConfig) -> None:
         session.auth = api_key_authenticator(config.api_key)
         response = _get(session, url, host, config.request_timeout_seconds)
         if response.status_code == 429:
-            wait = response_retry_after(response) or 5
+            wait = response_retry_after(response) or RATE_LIMIT_WAIT_WITHOUT_RETRY_AFTER_S
             if wait > MAX_RATE_LIMIT_WAIT_SECONDS:
                 raise config_error(
                     f"Freshdesk's rate limit for this account is used up for {wait:.0f} s; "
@@ -43,9 +44,7 @@ def check_connection(config: FreshdeskConfig) -> None:
             f"{host} answered, but not with the Freshdesk API (the body is not JSON): check `domain`."
         )
     failure_type, message = describe_failure(response)
-    raise AirbyteTracedException(
-        message=message, internal_message=message, failure_type=failure_type
-    )
+    raise traced_error(failure_type, message)
 
 
 def _get(session: requests.Session, url: str, host: str, read_timeout_s: int) -> requests.Response:

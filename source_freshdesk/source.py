@@ -80,9 +80,12 @@ class SourceFreshdesk(AbstractSource):
         return read_catalog_file(catalog_path)
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
-        # Overridden so a failure reads as its message, not as the repr the CDK would print.
+        # The CDK's own check turns a raised config_error into a FAILED status but lets any other
+        # failure (a transient or system error, e.g. Freshdesk answering 5xx) end the command with
+        # a trace and exit code 1. Here each one is a FAILED status with its message, which is
+        # what the platform's connection test shows the user.
         try:
-            check_connection(FreshdeskConfig.from_mapping(config))
+            self.check_connection(logger, config)
         except AirbyteTracedException as failure:
             logger.error(f"Check failed: {failure.message}")
             return AirbyteConnectionStatus(status=Status.FAILED, message=failure.message)
@@ -91,6 +94,7 @@ class SourceFreshdesk(AbstractSource):
     def check_connection(
         self, logger: logging.Logger, config: Mapping[str, Any]
     ) -> tuple[bool, Any]:
+        """Raises the failure (connection_check.py says what each one means); never returns False."""
         check_connection(FreshdeskConfig.from_mapping(config))
         return True, None
 
