@@ -24,14 +24,21 @@ from source_freshdesk.streams.base import FreshdeskStream, IncrementalStream
 
 
 class StreamCheckpoints(Cursor):
-    """The engine's cursor for an incremental stream: emits the stream's own state as it grows."""
+    """The engine's cursor for an incremental stream: emits the stream's own state as it grows.
+
+    It sets the stream's starting state itself (`saved_state`, None for a full refresh), before
+    the engine reads any slice: the first checkpoint compares against that state, and the stream
+    refuses a state set once its slices are in flight.
+    """
 
     def __init__(
         self,
         stream: IncrementalStream,
+        saved_state: MutableMapping[str, Any] | None,
         state_manager: ConnectorStateManager,
         message_repository: MessageRepository,
     ) -> None:
+        stream.state = saved_state or {}
         self._stream = stream
         self._state_manager = state_manager
         self._messages = message_repository

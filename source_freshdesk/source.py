@@ -242,8 +242,7 @@ def concurrent_stream(
     if isinstance(stream, IncrementalStream):
         if incremental:
             saved = state_manager.get_stream_state(stream.name, stream.namespace)
-            stream.state = saved
-        cursor = StreamCheckpoints(stream, state_manager, messages)
+        cursor = StreamCheckpoints(stream, saved, state_manager, messages)
     else:
         cursor = FullRefreshCheckpoints(stream, messages)
     cursor_field = stream.cursor_field if isinstance(stream, IncrementalStream) else None

@@ -126,6 +126,12 @@ class SliceLedger:
             self._cursor_values[sequence] = cursor_value
             return sequence
 
+    @property
+    def opened_any(self) -> bool:
+        """A slice of this read was handed out: its cursors are in flight."""
+        with self._lock:
+            return self._next_sequence > 0
+
     def close_handing_out(self) -> None:
         """Every slice of the read was handed out: the slice generator ran to its end."""
         with self._lock:

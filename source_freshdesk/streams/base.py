@@ -292,8 +292,20 @@ class IncrementalStream(FreshdeskStream, CheckpointMixin):
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
         committed = cursor_from_state(value, self.state_key, self.name)
+        self._ledger = self.new_ledger()
         self._tracker = CursorTracker(self.sorted_by_cursor, committed=committed)
-        self._ledger = SliceLedger()
+
+    def new_ledger(self) -> SliceLedger:
+        """A fresh ledger for a read that starts from the state being set. Setting state once
+        slices were handed out would drop their cursors from the ledger, and a checkpoint could
+        then cover a slice still in flight: that order of calls is a bug, so it fails loudly."""
+        ledger: SliceLedger | None = getattr(self, "_ledger", None)
+        if ledger is not None and ledger.opened_any:
+            raise RuntimeError(
+                f"{self.name}: the state was set after the read handed out slices; the saved "
+                "state must be set before the read starts (checkpoints.StreamCheckpoints sets it)."
+            )
+        return SliceLedger()
 
     def stream_slices(self, **_: Any) -> Iterable[StreamSlice]:
         """The stream's slices, numbered in the ledger in the order they are handed out."""
@@ -398,7 +410,7 @@ class ViewedStream(IncrementalStream):
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
         value = value or {}
-        self._ledger = SliceLedger()
+        self._ledger = self.new_ledger()
         self._views = {
             view: CursorTracker(
                 self.sorted_by_cursor,

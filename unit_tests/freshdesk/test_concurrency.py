@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from source_freshdesk import SourceFreshdesk
+from source_freshdesk.config import FreshdeskConfig
 from source_freshdesk.state import SliceLedger
 from source_freshdesk.streams.conversations import Conversations
 from unit_tests.freshdesk.conftest import (
@@ -54,6 +56,18 @@ def test_ledger_is_incomplete_while_any_slice_is_unfinished() -> None:
     ledger.finish(ledger.open())
     ledger.close_handing_out()
     assert not ledger.complete
+
+
+@pytest.mark.parametrize("name", ["companies", "tickets"])
+def test_a_stream_refuses_a_new_state_once_its_slices_are_handed_out(name: str) -> None:
+    # A state set mid-read would drop the in-flight slices from the ledger, so a checkpoint
+    # could cover one of them; the starting state goes in before the read (StreamCheckpoints).
+    settings = FreshdeskConfig.from_mapping(make_config())
+    stream = {s.name: s for s in SourceFreshdesk().endpoint_streams(settings)}[name]
+    stream.state = {"updated_at": "2024-01-01T00:00:00Z"}
+    next(iter(stream.stream_slices()))
+    with pytest.raises(RuntimeError, match="state was set after the read handed out slices"):
+        stream.state = {}
 
 
 def test_ledger_numbers_slices_uniquely_across_threads() -> None:
