@@ -13,7 +13,9 @@ setup(
     long_description=(Path(__file__).parent / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     python_requires=">=3.10,<3.14",
-    # connector_common holds what both sources share (summary counters, the loopback http rule).
+    # connector_common holds what both sources share: the entry point and input files, errors and
+    # backoff, secrets, hosts and timeouts, datetimes and saved cursors, slice reading, record
+    # coercion and the summary line (ARCHITECTURE.md has the whole table).
     packages=find_packages(include=[f"{p}*" for p in (*SOURCE_PACKAGES, "connector_common")]),
     package_data={package: ["spec.json", "schemas/*.json"] for package in SOURCE_PACKAGES},
     install_requires=[
