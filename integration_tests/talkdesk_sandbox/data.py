@@ -1,5 +1,9 @@
 """Deterministic report rows for the five reference Explore report types (`reports` adds the rest).
 
+Every row carries every column docs/talkdesk-explore-fields.md lists for its report, with the odd
+shapes real payloads have: nulls, empty strings, `"None"` strings, `"Yes"`/`"No"` flags, emoji
+and very long free text.
+
 Every UTC day of every report type gets its own random generator seeded from (seed, type, day), so
 any window can be served without generating the whole history and the same settings always give
 the same rows. Each row has a *filter time*: the cursor value the real report selects by (end
@@ -113,6 +117,9 @@ def _make_pools(seed: int) -> Pools:
         name = f"{first[index % len(first)]} {rng.choice(last)}"
         team_id, team_name = teams[index % len(teams)]
         email = f"{name.lower().replace(' ', '.')}{index}@example.com"
+        # Display names are free text in Talkdesk: some carry accents and emoji.
+        if index % 4 == 1:
+            name = f"{name.replace('Joao', 'João')} 🎧"
         people.append(_Person(hex_id(rng), name, email, team_id, team_name))
     ring_groups = ("agents", "support_tier1", "support_tier2", "sales_inbound")
     flows = tuple((hex_id(rng, 24), name) for name in ("Main IVR", "After hours", "Callback"))
@@ -128,6 +135,30 @@ def _ring_group_list(rng: random.Random, pools: Pools) -> str:
 
 def _yes_no(rng: random.Random, p_yes: float = 0.5) -> str:
     return "Yes" if rng.random() < p_yes else "No"
+
+
+_NOTE_PHRASES = (
+    "Customer called about the invoice ",
+    'asked for "the usual" refund, ',
+    "escalated to tier 2 \\ billing; ",
+    "cliente pediu segunda via 👍 ",
+    "顧客は折り返しを希望 ",
+    "line broke up twice 📞💥\n",
+    "\ttab-indented follow-up: ",
+)
+
+
+def free_text(rng: random.Random) -> str | None:
+    """An agent's note or description: mostly short or empty, now and then several kilobytes of
+    text with quotes, backslashes, newlines, tabs, CJK and emoji."""
+    roll = rng.random()
+    if roll < 0.3:
+        return None
+    if roll < 0.4:
+        return ""
+    if roll < 0.95:
+        return rng.choice(_NOTE_PHRASES).strip()
+    return "".join(rng.choice(_NOTE_PHRASES) for _ in range(rng.randint(150, 400)))
 
 
 def filter_offsets(rng: random.Random, count: int, millis: list[bool]) -> list[float]:
@@ -198,7 +229,7 @@ def calls_rows(rng: random.Random, pools: Pools, day: datetime, count: int) -> l
                     "abandon_time": wait if call_type == "abandoned" else 0,
                     "total_ringing_time": ringing,
                     "disposition_code": rng.choice((None, "resolved", "follow_up")),
-                    "notes": rng.choice((None, "", "customer asked for a callback")),
+                    "notes": free_text(rng),
                     "user_voice_rating": rng.randint(1, 5) if rated else None,
                     "ring_groups": _ring_group_list(rng, pools),
                     "ivr_options": rng.choice(("", "1", "2>1")),
@@ -227,18 +258,20 @@ def calls_rows(rng: random.Random, pools: Pools, day: datetime, count: int) -> l
                     "team_id": person.team_id if person else None,
                     "team_name": person.team_name if person else None,
                     # Fields the 0.1.0 schema missed.
-                    "rating_reason": rng.choice((None, "", "quick answer")) if rated else None,
+                    "rating_reason": rng.choice((None, "", "quick answer ⚡")) if rated else None,
                     "agent_disconnected": _yes_no(rng, 0.3) if answered else None,
                     "data_status": "Valid",
                     "int_custom_field_n1": rng.choice((None, rng.randint(0, 100))),
-                    "int_custom_field_n2": None,
+                    "int_custom_field_n2": rng.choice((None, None, -rng.randint(1, 9))),
                     "float_custom_field_n1": rng.choice((None, round(rng.random() * 100, 2))),
-                    "float_custom_field_n2": None,
+                    "float_custom_field_n2": rng.choice((None, None, 1.5e-7)),
                     "text_custom_field_n1": rng.choice((None, "vip", "standard")),
-                    "text_custom_field_n2": None,
-                    "text_custom_field_n3": None,
-                    "text_custom_field_n4": None,
-                    "timestamp_custom_field_n1": None,
+                    "text_custom_field_n2": rng.choice((None, "", "🚀 renewal")),
+                    "text_custom_field_n3": rng.choice((None, None, "None")),
+                    "text_custom_field_n4": rng.choice((None, None, "order #123")),
+                    "timestamp_custom_field_n1": rng.choice(
+                        (None, format_entry_time(start, style))
+                    ),
                     "disposition_set": rng.choice((None, "Default")),
                     "nested_disposition": rng.choice((None, "Billing > Refund")),
                 },
@@ -316,6 +349,7 @@ def _studio_flow_execution(
         finished = day + timedelta(seconds=offset)
         flow_id, flow_name = rng.choice(pools.flows)
         interaction_id = hex_id(rng)
+        execution_id = uid(rng)
         call_sid = "CA" + hex_id(rng)
         origin, destination = phone(rng), rng.choice(pools.company_numbers)
         steps = rng.randint(2, len(_STUDIO_STEPS))
@@ -328,6 +362,7 @@ def _studio_flow_execution(
                     finished,
                     {
                         "call_sid": call_sid,
+                        "flow_execution_id": execution_id,
                         "interaction_id": interaction_id,
                         "destination_number": destination,
                         "origin_number": origin,
@@ -362,9 +397,15 @@ def _contacts(rng: random.Random, pools: Pools, day: datetime, count: int) -> li
         anchor = day + timedelta(seconds=offset)
         # A few contacts are still open: finished_at is null and the report selects them by start.
         still_open = index > 0 and rng.random() < 0.05
-        contact_type = rng.choice(("Answered", "Answered", "Missed", "Abandoned", "Voicemail"))
+        contact_type = rng.choice(
+            ("Answered", "Answered", "Missed", "Abandoned", "Short abandoned", "Voicemail")
+        )
         answered = contact_type == "Answered"
         person = rng.choice(pools.people) if answered else None
+        # A few contacts are assigned to an agent directly, bypassing the ring group.
+        direct = person if person and rng.random() < 0.15 else None
+        direct_ids = direct.user_id if direct else rng.choice(("None", None))
+        transfer_in = _yes_no(rng, 0.1)
         wait = rng.randint(0, 90)
         talk = rng.randint(30, 900) if answered else 0
         duration = wait + talk
@@ -396,7 +437,7 @@ def _contacts(rng: random.Random, pools: Pools, day: datetime, count: int) -> li
                     "wait_time": wait,
                     "time_to_missed": None if answered else wait,
                     "abandon_time": wait if contact_type == "Abandoned" else None,
-                    "short_abandon_time": None,
+                    "short_abandon_time": wait if contact_type == "Short abandoned" else None,
                     "time_to_voicemail": wait if contact_type == "Voicemail" else None,
                     "ring_time": rng.randint(0, 30),
                     "connect_time": talk if answered else None,
@@ -411,9 +452,9 @@ def _contacts(rng: random.Random, pools: Pools, day: datetime, count: int) -> li
                     "inside_service_level": _yes_no(rng, 0.7),
                     "within_service_level_threshold": _yes_no(rng, 0.7),
                     "transfer_out": _yes_no(rng, 0.1),
-                    "transfer_in": _yes_no(rng, 0.1),
+                    "transfer_in": transfer_in,
                     "transfer_out_type": rng.choice((None, "ring_group", "user")),
-                    "transfer_in_type": None,
+                    "transfer_in_type": "ring_group" if transfer_in == "Yes" else None,
                     "callback": _yes_no(rng, 0.05),
                     "ring_groups": _ring_group_list(rng, pools),
                     "handling_ring_groups": _ring_group_list(rng, pools),
@@ -422,8 +463,13 @@ def _contacts(rng: random.Random, pools: Pools, day: datetime, count: int) -> li
                     "team_name": person.team_name if person else None,
                     "team_id": person.team_id if person else None,
                     # The literal "None" string really appears in Talkdesk examples.
-                    "direct_assignment_user": "None",
-                    "direct_assignment_ids": rng.choice(("None", None)),
+                    "direct_assignment_user": direct.name if direct else "None",
+                    "direct_assignment_ids": direct_ids,
+                    # Columns Fivetran's Contacts table carries that Talkdesk's example does not.
+                    "direct_assignment_id": direct.user_id if direct else None,
+                    "data_status": "Valid",
+                    "disconnected_by_agent": _yes_no(rng, 0.4) if answered else None,
+                    "last_contact": _yes_no(rng, 0.8),
                 },
             )
         )
@@ -466,6 +512,8 @@ def _ring_attempts(rng: random.Random, pools: Pools, day: datetime, count: int) 
                     "user_name": person.name,
                     "user_email": person.email,
                     "team_name": rng.choice((person.team_name, None)),
+                    "user_id": person.user_id,
+                    "team_id": person.team_id,
                     "dial_attempts_queues": _ring_group_list(rng, pools),
                 },
             )

@@ -1,9 +1,11 @@
 """Report shapes beyond the five reference reports: Explore Calls (also the Calls layout before
 2026-05-11), Audit Logs, Messaging Contacts, Messaging Traffic, and any custom report type.
 
-Rows follow the documented examples, quirks included: `YYYY-MM-DD HH:MM:SS` times without an
-offset, durations as fractions of a day, `"TRUE"`/`"FALSE"` and `"Yes"`/`"No"` strings, human
-`"0d 0h 0m 42s"` durations, millisecond audit timestamps, a JSON list of IP addresses.
+Rows carry every column docs/talkdesk-explore-fields.md lists and follow the documented examples,
+quirks included: `YYYY-MM-DD HH:MM:SS` times without an offset, durations as fractions of a day,
+`"TRUE"`/`"FALSE"` and `"Yes"`/`"No"` strings, keys such as `in_business_hours?`, human
+`"0d 0h 0m 42s"` durations, millisecond audit timestamps, a JSON list of IP addresses, emoji and
+long free text.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .data import (
     Row,
     calls_rows,
     filter_offsets,
+    free_text,
     hex_id,
     phone,
     uid,
@@ -91,6 +94,12 @@ def legacy_calls_entry(entry: dict) -> dict:
         "agent_disconnected": entry["agent_disconnected"],
         "disposition_set": entry["disposition_set"],
         "nested_disposition": entry["nested_disposition"],
+        # Columns Fivetran's Talkdesk CALL table (this layout) carries that Talkdesk's example
+        # does not; `?` and `.` are how the layout spells flags and Explore view columns.
+        "user_email": entry["user_email"],
+        "mood": entry["mood"],
+        "mood_prompted?": _true_false(entry["is_mood_prompted"]),
+        "calls_historical_base.data_status": entry["data_status"],
     }
 
 
@@ -161,6 +170,7 @@ def _messaging_contacts(rng: random.Random, pools: Pools, day: datetime, count: 
         interaction_id = hex_id(rng)
         channel = rng.choice(_CHANNELS)
         virtual = rng.random() < 0.1
+        direct = rng.choice(pools.people) if rng.random() < 0.15 else None
         rows.append(
             Row(
                 finished,
@@ -176,11 +186,11 @@ def _messaging_contacts(rng: random.Random, pools: Pools, day: datetime, count: 
                     "contact_id": uid(rng),
                     "contact_person_channel_identifier": phone(rng),
                     "contact_person_id": hex_id(rng, 24),
-                    "contact_person_name": rng.choice(("", "Maria Lopes")),
+                    "contact_person_name": rng.choice(("", "Maria Lopes", "Zoë 🌻 Ngô")),
                     "contact_started_at": format_entry_time(started, SPACE),
                     "conversation": f"https://sandbox.talkdeskapp.com/atlas/apps/conversation-history/{channel}/{interaction_id}",
-                    "direct_assignment_user_id": None,
-                    "direct_assignment_user": None,
+                    "direct_assignment_user_id": direct.user_id if direct else None,
+                    "direct_assignment_user": direct.name if direct else None,
                     "direction": rng.choice(("Inbound", "Outbound")),
                     "disposition_name": rng.choice((None, "Resolved")),
                     "first_response_time": _human_duration(rng.randint(1, 120)),
@@ -194,7 +204,7 @@ def _messaging_contacts(rng: random.Random, pools: Pools, day: datetime, count: 
                     "interaction_started_at": format_entry_time(started, SPACE),
                     "interaction_status": "CLOSED",
                     "is_virtual_agent": "YES" if virtual else "NO",
-                    "notes": None,
+                    "notes": free_text(rng),
                     "queues": " + ".join(rng.sample(pools.ring_groups, 2)),
                     "touchpoint_identifier": rng.choice(pools.company_numbers),
                     "touchpoint_name": "Support line",
