@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from source_freshdesk.state import (
 from source_freshdesk.streams.base import (
     DEFAULT_VIEW,
     FreshdeskContext,
+    Page,
     PageCapReached,
     Record,
     StreamUnavailable,
@@ -32,6 +34,60 @@ REQUESTER_SOURCES: tuple[tuple[str, dict[str, str]], ...] = (
     ("contacts", {"state": "deleted"}),
     ("agents", {}),
 )
+
+
+@dataclass
+class KeysetPosition:
+    """Where the next tickets request of a keyset walk starts: an updated_since and a page."""
+
+    since: datetime
+    page: int = 1
+
+    def query(self) -> dict[str, Any]:
+        return {"updated_since": format_datetime(self.since), "page": self.page}
+
+    def advance(self, last: datetime | None, page_refused: bool) -> bool:
+        """Move past a page whose last ticket was updated at `last`: restart at page 1 from that
+        second when it is later, else step to the next page of the same second. False when
+        neither can go on (the page cap refused the page, or 300 pages all share `since`)."""
+        if last is not None and last > self.since:
+            self.since, self.page = last, 1
+            return True
+        if not page_refused and self.page < MAX_TICKET_PAGES:
+            self.page += 1
+            return True
+        return False
+
+    def past_second(self) -> None:
+        self.since, self.page = self.since + timedelta(seconds=1), 1
+
+
+@dataclass
+class BoundarySecond:
+    """The tickets already emitted at the latest updated_at second: a walk that starts again
+    from that second sees them again and must not emit them twice."""
+
+    second: datetime | None = None
+    ids: set[Any] = field(default_factory=set)
+    requesters: set[Any] = field(default_factory=set)
+
+    def admit(self, record: Record, updated_at: datetime | None) -> bool:
+        """Whether `record` is new; a record of a later second starts a new boundary."""
+        if updated_at != self.second:
+            self.second, self.ids, self.requesters = updated_at, set(), set()
+        return self.first_time(record)
+
+    def first_time(self, record: Record) -> bool:
+        """Whether `record` was not emitted at this second yet; it is from now on."""
+        if record.get("id") in self.ids:
+            return False
+        self.ids.add(record.get("id"))
+        self.requesters.add(record.get("requester_id"))
+        return True
+
+    def forget(self) -> None:
+        """The walk moved past the second: whatever comes next starts a new boundary."""
+        self.second = None
 
 
 class Tickets(TypedCustomFields, ViewedStream):
@@ -97,55 +153,40 @@ class Tickets(TypedCustomFields, ViewedStream):
         through that second until the cap, and the rest of it is read per requester.
         """
         base = self.view_params(view)
-        page = 1
-        boundary: datetime | None = None
-        boundary_ids: set[Any] = set()
-        boundary_requesters: set[Any] = set()
+        position = KeysetPosition(since)
+        emitted = BoundarySecond()
         while True:
             try:
-                fetched = self.fetch_page(
-                    self.endpoint, {**base, "updated_since": format_datetime(since), "page": page}
-                )
+                fetched: Page | None = self.fetch_page(self.endpoint, {**base, **position.query()})
             except PageCapReached:
                 fetched = None
             records = fetched.records if fetched else []
             for record in records:
-                updated_at = parse_datetime(record.get(self.cursor_field))
-                if updated_at != boundary:
-                    boundary, boundary_ids, boundary_requesters = updated_at, set(), set()
-                if record.get("id") in boundary_ids:
-                    continue
-                boundary_ids.add(record.get("id"))
-                boundary_requesters.add(record.get("requester_id"))
-                yield record
-            more = fetched is None or (records and next_page_params(fetched.response) is not None)
-            if not more:
+                if emitted.admit(record, parse_datetime(record.get(self.cursor_field))):
+                    yield record
+            if fetched is not None and not (records and next_page_params(fetched.response)):
                 return
             last = parse_datetime(records[-1].get(self.cursor_field)) if records else None
-            if last is not None and last > since:
-                since, page = last, 1
-            elif fetched is not None and page < MAX_TICKET_PAGES:
-                page += 1
-            else:
-                # More tickets share `since` than 300 pages hold: no page number or updated_since
-                # can reach the rest, so read that one second per requester, then move past it.
-                yield from self._drain_second(view, since, boundary_ids, boundary_requesters)
-                since, page, boundary = since + timedelta(seconds=1), 1, None
+            if not position.advance(last, page_refused=fetched is None):
+                # More tickets share one second than 300 pages hold: no page number or
+                # updated_since reaches the rest, so read that second per requester.
+                yield from self._drain_second(view, position.since, emitted)
+                position.past_second()
+                emitted.forget()
 
     def _drain_second(
-        self, view: str, second: datetime, seen: set[Any], known_requesters: set[Any]
+        self, view: str, second: datetime, emitted: BoundarySecond
     ) -> Iterator[Record]:
         self.logger.warning(
             f"More than {MAX_TICKET_PAGES * PAGE_SIZE} tickets ({view} view) share updated_at "
             f"{format_datetime(second)}; reading that second requester by requester."
         )
         base = {**self.view_params(view), "updated_since": format_datetime(second)}
-        for requester_id in self._requester_ids(known_requesters):
+        for requester_id in self._requester_ids(emitted.requesters):
             for fetched in self.pages(self.endpoint, {**base, "requester_id": requester_id}):
                 for record in fetched.records:
                     at_second = parse_datetime(record.get(self.cursor_field)) == second
-                    if at_second and record.get("id") not in seen:
-                        seen.add(record.get("id"))
+                    if at_second and emitted.first_time(record):
                         yield record
                 last = fetched.records[-1] if fetched.records else None
                 if last is not None and parse_datetime(last.get(self.cursor_field)) != second:
