@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import texts
-from .clock import to_ist
+from .clock import to_ist, to_z
 from .seeding import (
     BIG_COMPANY_ID,
     DAY,
@@ -62,6 +62,7 @@ def build_team(ctx: SeedContext) -> None:
             "agent_ids": sorted(rng.sample(agent_ids, min(len(agent_ids), 3))),
             "auto_ticket_assign": i % 2 == 0,
             **ctx.stamps(to_ist)[1],
+            "agent_availability_status": i % 2 == 0,
         }
         for i, gid in enumerate(ctx.group_ids)
     ]
@@ -178,8 +179,21 @@ def build_channels(ctx: SeedContext) -> None:
             if i % 2 == 0
             else {
                 "access_type": "incoming",
-                "incoming": {"mail_server": "imap.example.com", "port": 993, "use_ssl": True},
+                "incoming": {
+                    "mail_server": "imap.example.com",
+                    "port": 993,
+                    "use_ssl": True,
+                    "delete_from_server": False,
+                    "authentication": "plain",
+                    "user_name": f"help{i}@sandbox.example",
+                    "failure_code": "AUTHENTICATION_FAILED",
+                },
             },
+            "failure_code": None if i % 2 == 0 else "AUTHENTICATION_FAILED",
+            # Fixed offsets, not ctx.stamps(): drawing from the seed here would change every
+            # record built after the mailboxes.
+            "created_at": to_z(ctx.now - (400 - i) * DAY),
+            "updated_at": to_z(ctx.now - (30 - i) * DAY),
         }
         for i in range(s.mailbox_count)
     ]
@@ -195,6 +209,7 @@ def build_channels(ctx: SeedContext) -> None:
                 f"priority_{p}": {
                     "respond_within": 3600 * (5 - p),
                     "resolve_within": 3600 * (10 - p),
+                    "next_respond_within": None,
                     "business_hours": False,
                     "escalation_enabled": True,
                 }
@@ -202,6 +217,8 @@ def build_channels(ctx: SeedContext) -> None:
             },
             "applicable_to": {} if i == 0 else {"company_ids": [BIG_COMPANY_ID]},
             "escalation": {} if i == 0 else {"response": {"escalation_time": 0, "agent_ids": [-1]}},
+            "created_at": to_z(ctx.now - (500 - i) * DAY),
+            "updated_at": to_z(ctx.now - (60 - i) * DAY),
         }
         for i in range(s.sla_policy_count)
     ]
@@ -311,8 +328,12 @@ def build_ticket_fields(ctx: SeedContext) -> None:
             "label_for_customers": name.replace("_", " ").title(),
             "required_for_customers": name == "subject",
             "displayed_to_customers": True,
+            "customers_can_filter": name in ("status", "ticket_type"),
             **ctx.stamps()[1],
         }
+        if name == "requester":
+            record["portal_cc"] = False
+            record["portal_cc_to"] = "company"
         if choices is not None:
             record["choices"] = choices
         if kind == "nested_field":

@@ -81,6 +81,8 @@ def _customer_fields(
             "default": kind.startswith("default_"),
             "agents_can_edit": True,
             "displayed_for_agents": True,
+            "quick_add_for_agent": name == "name",
+            "unique": name == "email",
             "choices": choices if choices is not None else [],
             **ctx.stamps()[1],
         }
@@ -211,6 +213,11 @@ def _automation_rules(ctx: SeedContext) -> list[Record]:
                 "outdated": False,
                 "last_updated_by": ctx.agent_ids[0] if ctx.agent_ids else None,
                 "affected_tickets_count": 10 * i,
+                "description": None if i % 2 else "Routes urgent tickets to tier 2 🚨",
+                "Summary": {
+                    "conditions": {"condition_set_1": ["Priority is Low or Medium"]},
+                    "actions": ["Trigger webhook" if webhook else "Set priority as High"],
+                },
                 "created_at": _millis(stamps["created_at"], ordinal),
                 "updated_at": _millis(stamps["updated_at"], ordinal),
                 "conditions": [

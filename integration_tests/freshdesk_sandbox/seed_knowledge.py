@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .seeding import (
+    BIG_COMPANY_ID,
     Record,
     SeedContext,
     strip_html,
@@ -37,6 +38,8 @@ def build_discussions(ctx: SeedContext) -> None:
                     "position": f + 1,
                     "posts_count": topic_count * 2,
                     "topics_count": topic_count,
+                    "comments_count": sum(range(topic_count)),
+                    "company_ids": [],
                 }
             )
             for t in range(topic_count):
@@ -55,6 +58,7 @@ def build_discussions(ctx: SeedContext) -> None:
                         "user_votes": t,
                         "merged_topic_id": None,
                         "comments_count": t,
+                        "posts_count": t + 1,
                         "sticky": t == 0,
                         **stamps,
                         "replied_at": stamps["updated_at"] if t else None,
@@ -83,6 +87,31 @@ def build_discussions(ctx: SeedContext) -> None:
     lists["discussion_forums"] = forums
     lists["discussion_topics"] = topics
     lists["discussion_comments"] = comments
+
+
+def _visibility(folder_seq: int) -> Record:
+    """Most folders are public; a few are limited to companies or segments, which adds their ids."""
+    kind = folder_seq % 7
+    if kind == 3:
+        return {"visibility": 4, "company_ids": [BIG_COMPANY_ID]}
+    if kind == 5:
+        return {"visibility": 6, "contact_segment_ids": [43_000_650_001]}
+    if kind == 6:
+        return {"visibility": 7, "company_segment_ids": [43_000_660_001, 43_000_660_002]}
+    return {"visibility": 1}
+
+
+def article_attachment(article_seq: int) -> Record:
+    return {
+        "id": 43_000_630_000 + article_seq,
+        "name": f"guide {article_seq} 📄.pdf",
+        "content_type": "application/pdf",
+        "size": 48_213,
+        "attachment_url": f"https://s3.example.com/article-{article_seq}.pdf?X-Amz-Expires=300",
+        "thumb_url": None,
+        "created_at": "2024-03-01T09:30:00Z",
+        "updated_at": "2024-03-01T09:30:00Z",
+    }
 
 
 def build_solutions(ctx: SeedContext) -> None:
@@ -115,20 +144,25 @@ def build_solutions(ctx: SeedContext) -> None:
             "id": fid,
             "name": name,
             "description": None if folder_seq % 2 else "Guides",
-            "visibility": 1,
+            **_visibility(folder_seq),
             **ctx.stamps()[1],
             "category_id": category["id"],
             "parent_folder_id": parent["id"] if parent else None,
             "sub_folders_count": 0,
             "articles_count": with_articles,
             "hierarchy": hierarchy,
+            "icon_url": None if folder_seq % 3 else f"https://cdn.example.com/folder-{fid}.svg",
         }
         folders.append(folder)
         if parent is not None:
             parent["sub_folders_count"] += 1
         for _ in range(with_articles):
             article_seq += 1
-            body = f"<h1>Article {article_seq}</h1><p>Schritt für Schritt ✓</p>"
+            body = (
+                ctx.large_html
+                if article_seq == 1
+                else f"<h1>Article {article_seq}</h1><p>Schritt für Schritt ✓</p>"
+            )
             articles.append(
                 {
                     "id": 43_000_620_000 + article_seq,
@@ -147,6 +181,10 @@ def build_solutions(ctx: SeedContext) -> None:
                     "description_text": strip_html(body),
                     "status": 1 + article_seq % 2,
                     **ctx.stamps()[1],
+                    "attachments": [] if article_seq % 4 else [article_attachment(article_seq)],
+                    "cloud_files": [],
+                    "suggested": article_seq % 2,
+                    "feedback_count": article_seq % 3,
                 }
             )
         return folder
@@ -158,6 +196,7 @@ def build_solutions(ctx: SeedContext) -> None:
             "description": None if c else "Everything you need",
             **ctx.stamps()[1],
             "visible_in_portals": [43_000_000_001],
+            "icon": {},
         }
         cats.append(category)
         if c == ctx.s.solution_category_count - 1 and c > 0:

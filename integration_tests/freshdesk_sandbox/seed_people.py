@@ -105,6 +105,11 @@ def build_contacts(ctx: SeedContext) -> None:
             "visitor_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             "org_contact_id": 9_000_000_000_000_000 + i,
             "other_phone_numbers": [],
+            "contact_type": "contact",
+            "social_handler": [],
+            # Real accounts send both even for contacts without a Twitter handle.
+            "twitter_profile_status": i % 11 == 0,
+            "twitter_followers_count": 1_234 * i if i % 11 == 0 else None,
         }
         if state == "deleted":
             record["deleted"] = True

@@ -137,6 +137,13 @@ def build_tickets(ctx: SeedContext) -> None:
             "nr_due_by": None,
             "nr_escalated": False,
         }
+        if ordinal % 4 == 1:
+            # Freddy accounts: sentiment on every ticket and the description as typed blocks.
+            base["sentiment_score"] = 20 + ordinal % 61
+            base["initial_sentiment_score"] = 20 + ordinal % 53
+            base["structured_description"] = {
+                "description_contents": [{"type": "text", "data": {"content": base["subject"]}}]
+            }
         if hidden_kind.get(ordinal) == "deleted":
             base["deleted"] = True
         resolved = updated_z if status in (4, 5) else None
@@ -236,6 +243,7 @@ def build_ratings_and_time_entries(ctx: SeedContext) -> None:
                 "ticket_id": ticket.id,
                 "company_id": ticket.base["company_id"],
                 "time_spent": f"{minutes // 60:02d}:{minutes % 60:02d}",
+                "time_spent_in_seconds": minutes * 60,
                 "executed_at": to_z(executed),
                 "start_time": to_z(executed),
                 "created_at": to_z(created),
@@ -269,10 +277,13 @@ def conversations_for(ticket: TicketRow, seed: int) -> list[Record]:
         body, body_text = texts.CONVERSATION_BODIES[which], _CONVERSATION_TEXTS[which]
         incoming = k % 2 == 0
         private = k % 4 == 3
+        structured = {"body_contents": [{"type": "text", "data": {"content": body_text}}]}
         records.append(
             {
                 "body": body,
                 "body_text": body_text,
+                # Only some accounts send the block form of the body.
+                **({"structured_body": structured} if k % 3 == 1 else {}),
                 "id": 43_100_000_000 + ticket.ordinal * 64 + k,
                 "incoming": incoming,
                 "private": private,

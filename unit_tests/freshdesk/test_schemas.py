@@ -486,6 +486,39 @@ def test_tickets_declare_the_include_and_filter_fields() -> None:
     }
 
 
+# Top-level fields a real account sends that the API reference does not document (and that
+# Airbyte's schemas left out), with the type their values have there.
+REAL_ACCOUNT_FIELDS = {
+    "contacts": {"twitter_profile_status": "boolean", "twitter_followers_count": "integer"},
+    "discussion_forums": {"comments_count": "integer"},
+    "email_mailboxes": {"failure_code": "string"},
+    "solution_articles": {
+        "attachments": "array",
+        "cloud_files": "array",
+        "feedback_count": "integer",
+        "suggested": "integer",
+    },
+    "solution_categories": {"icon": "object"},
+    "solution_folders": {"icon_url": "string"},
+    "ticket_fields": {"customers_can_filter": "boolean"},
+}
+
+
+@pytest.mark.parametrize(
+    ("stream", "field", "kind"),
+    [
+        (stream, field, kind)
+        for stream, fields in sorted(REAL_ACCOUNT_FIELDS.items())
+        for field, kind in sorted(fields.items())
+    ],
+)
+def test_fields_real_accounts_send_are_declared_nullable_with_their_type(
+    stream: str, field: str, kind: str
+) -> None:
+    types = declared_types(load_schema(stream)["properties"][field])
+    assert "null" in types and kind in types
+
+
 def test_conversations_declare_the_fields_airbyte_missed() -> None:
     properties = load_schema("conversations")["properties"]
     issue_30821 = {
