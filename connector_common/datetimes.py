@@ -76,7 +76,10 @@ def parse_datetime(value: object, naive_zone: tzinfo = UTC) -> datetime | None:
         raise ValueError(f"unrecognised datetime {value!r}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=naive_zone)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is in the year 10000 in UTC
+        raise ValueError(f"datetime {value!r} is outside the years a datetime holds") from None
 
 
 def _iso(text: str) -> datetime | None:

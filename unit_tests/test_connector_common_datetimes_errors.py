@@ -128,6 +128,12 @@ def test_anything_else_is_refused_with_the_value(bad: object) -> None:
         parse_datetime(bad)
 
 
+@pytest.mark.parametrize("edge", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+05:00"])
+def test_an_instant_past_the_years_a_datetime_holds_is_a_value_error(edge: str) -> None:
+    with pytest.raises(ValueError, match="outside the years a datetime holds"):
+        parse_datetime(edge)
+
+
 def test_naive_values_are_read_in_the_given_zone() -> None:
     lisbon_summer = parse_datetime("2024-07-01 10:00:00", naive_zone=ZoneInfo("Europe/Lisbon"))
     assert lisbon_summer == datetime(2024, 7, 1, 9, tzinfo=UTC)
