@@ -12,7 +12,20 @@ setup(
     description="Airbyte sources for Freshdesk (API v2) and Talkdesk Explore reports.",
     long_description=(Path(__file__).parent / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
+    license="MIT",
+    # .ci/pythons tests the ends of this range; the classifiers and the README name the same
+    # versions (integration_tests/packaging/test_qa_checks.py).
     python_requires=">=3.10,<3.14",
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3 :: Only",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
+        "Operating System :: POSIX :: Linux",
+        "Topic :: Database",
+    ],
     # connector_common holds what both sources share: the entry point and input files, errors and
     # backoff, secrets, hosts and timeouts, datetimes and saved cursors, slice reading, record
     # coercion and the summary line (ARCHITECTURE.md has the whole table).

@@ -6,8 +6,9 @@ strings puts `"2024-01-01 10:00:00"` before `"2024-01-01T09:00:00Z"` (' ' < 'T')
 
 from __future__ import annotations
 
+import calendar
 import re
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connector_common.state_values import epoch_datetime
@@ -15,12 +16,31 @@ from connector_common.state_values import epoch_datetime
 UTC = timezone.utc
 
 _NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")
-# ISO 8601 calendar forms the standard library does not read: a year, a year and month, an
-# ordinal date. A bare number of any other length is epoch seconds or milliseconds.
-_YEAR = re.compile(r"^(\d{4})$")
-_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_ORDINAL = re.compile(r"^(\d{4})-(\d{3})$")
 _NULL_STRINGS = {"", "none", "null", "nan"}
+
+# The ISO 8601 forms read, spelled out here rather than left to datetime.fromisoformat, which reads
+# far fewer on Python 3.10 (no `Z`, no basic `20240101`, 3 or 6 fraction digits only) than on 3.11+
+# (which also takes any separator character and fractional hours): the same text must give the same
+# instant on every Python setup.py allows. A date is calendar, basic, week or ordinal; a time, in
+# extended or basic form, may follow after `T`, `t` or a space; seconds may carry a fraction after
+# `.` or `,` (digits past microseconds are dropped); an offset is `Z` or `±HH[[:]MM[[:]SS[.ffffff]]]`.
+_DATE = (
+    r"(?P<year>\d{4})(?:"
+    r"-(?P<month>\d{2})-(?P<day>\d{2})|(?P<bmonth>\d{2})(?P<bday>\d{2})"
+    r"|-W(?P<week>\d{2})(?:-(?P<weekday>\d))?|W(?P<bweek>\d{2})(?P<bweekday>\d)?"
+    r"|-(?P<yearday>\d{3}))"
+)
+_TIME = (
+    r"(?P<hour>\d{2})(?:(?P<colon>:?)(?P<minute>\d{2})"
+    r"(?:(?P=colon)(?P<second>\d{2})(?:[.,](?P<fraction>\d+))?)?)?"
+)
+_OFFSET = (
+    r"(?P<utc>[Zz])|(?P<sign>[+-])(?P<off_hour>\d{2})(?:(?P<off_colon>:?)(?P<off_minute>\d{2})"
+    r"(?:(?P=off_colon)(?P<off_second>\d{2})(?:\.(?P<off_fraction>\d{1,6}))?)?)?"
+)
+_ISO = re.compile(rf"{_DATE}(?:[Tt ]{_TIME}(?:{_OFFSET})?)?", re.ASCII)
+# Reduced precision: a year, or a year and month, read as their first day.
+_REDUCED = re.compile(r"(?P<year>\d{4})(?:-(?P<month>\d{2}))?", re.ASCII)
 
 
 def to_zone(name: str) -> tzinfo:
@@ -34,11 +54,12 @@ def to_zone(name: str) -> tzinfo:
 def parse_datetime(value: object, naive_zone: tzinfo = UTC) -> datetime | None:
     """Read a cursor, state or config value as an aware UTC datetime; None for empty values.
 
-    Accepts ISO 8601 (`YYYY-MM-DD[( |T)HH[:MM[:SS[.ffffff]]]][Z|±HH[:MM]]`, basic and week forms,
-    a year, a year-month, an ordinal date), and epoch seconds or milliseconds (int, float or a
-    numeric string that is not an ISO form: `"20240101"` is that day). `""`, `"None"`, `"null"`
-    and `"NaN"` are empty. Values without an offset are read in `naive_zone`. Anything else
-    raises ValueError, so a bad value is never silently skipped.
+    Accepts the ISO 8601 forms described at `_DATE` (`2024-01-01`, `20240101T103000Z`,
+    `2024-01-01 10:00:00.12345+05:30`, `2024-W01-1`, `2024-001`, `2024-01`, `2024`) and epoch
+    seconds or milliseconds (int, float or a numeric string that is not an ISO form: `"20240101"`
+    is that day, `"1704067200"` that second). `""`, `"None"`, `"null"` and `"NaN"` are empty.
+    Values without an offset are read in `naive_zone`. Anything else raises ValueError, so a bad
+    value is never silently skipped.
     """
     if value is None or isinstance(value, bool):
         return None
@@ -50,37 +71,68 @@ def parse_datetime(value: object, naive_zone: tzinfo = UTC) -> datetime | None:
         text = value.strip()
         if text.lower() in _NULL_STRINGS:
             return None
-        parsed = _iso(text) or _calendar(text) or _epoch(text, value)
+        parsed = _iso(text) or _epoch(text, value)
     else:
         raise ValueError(f"unrecognised datetime {value!r}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=naive_zone)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is in the year 10000 in UTC
+        raise ValueError(f"datetime {value!r} is outside the years a datetime holds") from None
 
 
 def _iso(text: str) -> datetime | None:
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
+    """The instant an ISO 8601 form names; None when `text` is not one or names no real instant."""
     try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _calendar(text: str) -> datetime | None:
-    try:
-        if match := _YEAR.match(text):
-            return datetime(int(match[1]), 1, 1)
-        if match := _YEAR_MONTH.match(text):
-            return datetime(int(match[1]), int(match[2]), 1)
-        if match := _ORDINAL.match(text):
-            day = date(int(match[1]), 1, 1) + timedelta(days=int(match[2]) - 1)
-            if not 1 <= int(match[2]) <= 366 or day.year != int(match[1]):
-                return None
-            return datetime(day.year, day.month, day.day)
-    except ValueError:
+        if match := _ISO.fullmatch(text):
+            return datetime.combine(_date_of(match), _time_of(match), _offset_of(match))
+        if match := _REDUCED.fullmatch(text):
+            return datetime(int(match["year"]), int(match["month"] or 1), 1)
+    except ValueError:  # a month, day, week, hour or offset out of range
         return None
     return None
+
+
+def _date_of(match: re.Match[str]) -> date:
+    year = int(match["year"])
+    if (month := match["month"] or match["bmonth"]) is not None:
+        return date(year, int(month), int(match["day"] or match["bday"]))
+    if (week := match["week"] or match["bweek"]) is not None:
+        return date.fromisocalendar(
+            year, int(week), int(match["weekday"] or match["bweekday"] or 1)
+        )
+    day_of_year = int(match["yearday"])
+    if not 1 <= day_of_year <= (366 if calendar.isleap(year) else 365):
+        raise ValueError(f"day {day_of_year} of {year}")
+    return date(year, 1, 1) + timedelta(days=day_of_year - 1)
+
+
+def _time_of(match: re.Match[str]) -> time:
+    if match["hour"] is None:
+        return time()
+    fraction = match["fraction"] or ""
+    return time(
+        int(match["hour"]),
+        int(match["minute"] or 0),
+        int(match["second"] or 0),
+        int(fraction[:6].ljust(6, "0")),
+    )
+
+
+def _offset_of(match: re.Match[str]) -> tzinfo | None:
+    if match["utc"]:
+        return UTC
+    if match["sign"] is None:
+        return None
+    offset = timedelta(
+        hours=int(match["off_hour"]),
+        minutes=int(match["off_minute"] or 0),
+        seconds=int(match["off_second"] or 0),
+        microseconds=int((match["off_fraction"] or "").ljust(6, "0")),
+    )
+    # timezone() refuses offsets of a day or more with ValueError, as for any other bad field.
+    return timezone(-offset if match["sign"] == "-" else offset)
 
 
 def _epoch(text: str, original: str) -> datetime:

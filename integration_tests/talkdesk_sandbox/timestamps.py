@@ -44,7 +44,7 @@ def parse_entry_time(value: str | None) -> datetime | None:
     """Inverse of format_entry_time for tests: every style is UTC, naive ones included."""
     if value is None or value == "":
         return None
-    parsed = datetime.fromisoformat(value.replace(" ", "T"))
+    parsed = _from_iso(value.replace(" ", "T"))
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
@@ -71,12 +71,20 @@ def parse_api_time(value: object, zone: ZoneInfo) -> datetime | None:
     if not isinstance(value, str) or not _API_DATETIME.match(value):
         return None
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = _from_iso(value)
     except ValueError:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed.astimezone(UTC)
+
+
+def _from_iso(value: str) -> datetime:
+    """datetime.fromisoformat for the shapes above on every Python: 3.10's reads no `Z` and only
+    3 or 6 fraction digits."""
+    value = re.sub(r"[Zz]$", "+00:00", value)
+    value = re.sub(r"\.(\d{1,6})", lambda fraction: "." + fraction[1].ljust(6, "0"), value)
+    return datetime.fromisoformat(value)
 
 
 def floor_to_day(moment: datetime) -> datetime:
