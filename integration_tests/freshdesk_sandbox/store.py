@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .attachments import AttachmentLinks
 from .clock import ServerClock, parse_api_datetime, to_ist, to_z
 from .data import (
     DAY,
@@ -124,6 +125,9 @@ class Store:
         self.file_base_url = "http://localhost"
         # Export polls per day, for the "not ready" answers of the ticket activities export.
         self._activity_polls: dict[str, int] = {}
+        self.attachment_links = AttachmentLinks(
+            settings.seed, settings.attachment_link_lifetime_s, clock.now
+        )
 
     # ---- lookups -------------------------------------------------------------------------------
     def company_name(self, company_id: int | None) -> str | None:
