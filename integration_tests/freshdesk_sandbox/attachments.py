@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import random
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -130,6 +130,26 @@ class AttachmentLinks:
     def _signature(self, attachment_id: int, query: str) -> str:
         message = f"{attachment_id}?{query}".encode()
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+
+
+def conversation_file_rows(conversations: Iterable[Record]) -> Iterator[Record]:
+    """The ticket_attachments rows of these conversations (ground truth: URLs as seeded)."""
+    for conversation in conversations:
+        for item in conversation.get("attachments") or ():
+            yield {
+                **item,
+                "kind": "attachment",
+                "ticket_id": conversation["ticket_id"],
+                "conversation_id": conversation["id"],
+            }
+
+
+def own_file_rows(ticket: TicketRow, seed: int) -> Iterator[Record]:
+    """The ticket_attachments rows of a ticket's own files (read with attachments_from_ticket_view)."""
+    files = ticket_files(ticket, seed)
+    for field, kind in (("attachments", "attachment"), ("cloud_files", "cloud_file")):
+        for item in files[field]:
+            yield {**item, "kind": kind, "ticket_id": ticket.id, "conversation_id": None}
 
 
 def signed_conversations(

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .attachments import AttachmentLinks
+from .attachments import AttachmentLinks, conversation_file_rows
 from .clock import ServerClock, parse_api_datetime, to_ist, to_z
 from .data import (
     DAY,
@@ -71,6 +71,7 @@ NEW_STREAM_NAMES = (
     "custom_object_records",
     "custom_object_schemas",
     "ticket_activities",
+    "ticket_attachments",
     "ticket_forms",
 )
 STREAM_NAMES = AIRBYTE_STREAM_NAMES + NEW_STREAM_NAMES
@@ -312,6 +313,10 @@ class Store:
                 out = self.archived_ticket_views()
             elif stream == "ticket_activities":
                 out = self.readable_activities()
+            elif stream == "ticket_attachments":
+                # As a sync with the default settings reads them: the conversations' files only.
+                listed = (c for c in self._conversation_records() if not c.get("archived"))
+                out = list(conversation_file_rows(listed))
             elif stream in self.data.lists:
                 out = self.data.lists[stream]
             else:

@@ -70,12 +70,12 @@ class TicketAttachments(FileTransferStream, Conversations):
         if self.from_ticket_view:
             listings.insert(0, self._listed_in_view)
         for listing in listings:
+            parent = ParentFiles(listing, ticket_id)
             try:
-                # One ticket's file rows from one parent: small, and needed whole to refresh.
-                rows = listing(ticket_id)
-                for row in rows:
+                for listed in parent.rows():
+                    row = parent.latest(listed)
                     if with_files and row["kind"] == ATTACHMENT and row.get("attachment_url"):
-                        staged = self._staged(row, listing)
+                        staged = self._staged(row, parent)
                         if staged is not None:
                             yield staged
                     else:
@@ -97,7 +97,9 @@ class TicketAttachments(FileTransferStream, Conversations):
             for row in file_rows(conversation, ticket_id, conversation.get("id"))
         ]
 
-    def _staged(self, row: Record, listing: Listing) -> tuple[Record, FileReference | None] | None:
+    def _staged(
+        self, row: Record, parent: ParentFiles
+    ) -> tuple[Record, FileReference | None] | None:
         """The row with its file written; a refused link is fetched again through the parent."""
         path, relative = staged_path(
             self.name, str(row["ticket_id"]), str(row.get("id")), str(row.get("name") or "")
@@ -105,8 +107,7 @@ class TicketAttachments(FileTransferStream, Conversations):
         try:
             size = self.downloads.save(row["attachment_url"], path, self.stats)
         except LinkRefused as refused:
-            key = row_key(row)
-            fresh = next((r for r in listing(row["ticket_id"]) if row_key(r) == key), None)
+            fresh = parent.fetched_again(row)
             if fresh is None or not fresh.get("attachment_url"):
                 self.logger.info(
                     f"{self.name}: attachment {row.get('id')} of ticket {row['ticket_id']} was "
@@ -130,6 +131,28 @@ class TicketAttachments(FileTransferStream, Conversations):
             staging_file_url=str(path), source_file_relative_path=relative, file_size_bytes=size
         )
         return row, reference
+
+
+class ParentFiles:
+    """One ticket's file rows from one parent (its view, or its conversation pages): small, and
+    kept whole so that, once a refused link made it fetch them again, the ticket's other files
+    use the fresh links too (they were signed as long ago as the refused one)."""
+
+    def __init__(self, listing: Listing, ticket_id: Any) -> None:
+        self._listing = listing
+        self._ticket_id = ticket_id
+        self._fresh: dict[tuple[Any, ...], Record] = {}
+
+    def rows(self) -> list[Record]:
+        return self._listing(self._ticket_id)
+
+    def latest(self, row: Record) -> Record:
+        return self._fresh.get(row_key(row), row)
+
+    def fetched_again(self, row: Record) -> Record | None:
+        """The row as the parent lists it now; None when the file was removed meanwhile."""
+        self._fresh = {row_key(r): r for r in self._listing(self._ticket_id)}
+        return self._fresh.get(row_key(row))
 
 
 def file_rows(parent: Record, ticket_id: Any, conversation_id: Any) -> Iterator[Record]:
