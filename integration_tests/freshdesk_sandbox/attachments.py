@@ -6,8 +6,9 @@ URLs that serve their bytes.
   files, every seventh a cloud file.
 * Conversations keep the attachments their seed gives them (every sixth conversation); only the
   URL is made here.
-* Each `attachment_url` is signed when served, like S3's pre-signed URLs: it names when it was
-  issued and for how long it holds (`attachment_link_lifetime_s`). `/_files/attachments/...`
+* Each `attachment_url` is signed when first served, like S3's pre-signed URLs: it names when it
+  was issued and for how long it holds (`attachment_link_lifetime_s`), and stays the same link
+  until `expire_attachment_links()` makes every later answer (and the ground truth) sign anew. `/_files/attachments/...`
   answers 403 `AccessDenied` ("Request has expired") once it is past, or once
   `expire_attachment_links()` expired every link issued so far; it refuses an Authorization header
   like S3. The bytes are a deterministic function of the attachment id and size.
@@ -83,6 +84,9 @@ class AttachmentLinks:
         self._lock = threading.Lock()
         self._generation = 0
         self._sizes: dict[int, int] = {}
+        # When each attachment's link of each generation was first served: it is the same link
+        # until it expires, so ground truth and every answer show the same URL.
+        self._issued: dict[tuple[int, int], int] = {}
         self.downloads = 0
 
     def expire_all(self) -> None:
@@ -93,7 +97,8 @@ class AttachmentLinks:
     def sign(self, base_url: str, item: Record) -> Record:
         with self._lock:
             self._sizes[item["id"]] = item["size"]
-            issued = f"{self._generation}-{self._now()}"
+            at = self._issued.setdefault((item["id"], self._generation), self._now())
+            issued = f"{self._generation}-{at}"
         query = f"X-Amz-Date={issued}&X-Amz-Expires={self.lifetime_s}"
         signature = self._signature(item["id"], query)
         url = (

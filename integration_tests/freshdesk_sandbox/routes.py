@@ -267,7 +267,10 @@ def _archived_conversations(call: Call) -> list[dict[str, Any]]:
     row = _ticket_or_404(call)
     if not row.archived:
         raise ApiError(404)
-    return call.store.conversations(row.id)
+    store = call.store
+    return signed_conversations(
+        store.attachment_links, store.file_base_url, store.conversations(row.id)
+    )
 
 
 def _ticket_time_entries(call: Call) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .attachments import AttachmentLinks, conversation_file_rows
+from .attachments import AttachmentLinks, conversation_file_rows, signed_conversations
 from .clock import ServerClock, parse_api_datetime, to_ist, to_z
 from .data import (
     DAY,
@@ -398,7 +398,7 @@ class Store:
                 rows = conversations_for(row, self.settings.seed)
             if row.archived:
                 rows = [{**conversation, "archived": True} for conversation in rows]
-            out.extend(rows)
+            out.extend(signed_conversations(self.attachment_links, self.file_base_url, rows))
         return out
 
     # ---- mutations -----------------------------------------------------------------------------
