@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from integration_tests.connector_runner import SyncOutput, discover_catalog
+from integration_tests.connector_runner import SyncOutput, discover_catalog, run_source
 from integration_tests.freshdesk.conftest import SCRIPT, config_for, sync
 from integration_tests.freshdesk_sandbox import FreshdeskSandbox
 from integration_tests.freshdesk_sandbox.attachments import file_bytes, own_file_rows
@@ -122,6 +122,25 @@ def test_files_land_byte_for_byte_under_the_staging_directory(sandbox_with, stag
     assert sandbox.stats()["by_path"][FILES] == len(attachments)
     assert not [p for p in staging.rglob("*") if p.name.endswith(".part")]
     assert_no_signed_url_logged(output)
+
+
+def test_a_catalog_that_takes_no_files_gets_the_records_without_downloads(
+    sandbox_with, staging
+) -> None:
+    sandbox = sandbox_with(**SMALL)
+    config = config_for(sandbox, **FILES_ON)
+    catalog = discover_catalog(SCRIPT, config, STREAM)
+    catalog["streams"][0]["include_files"] = False
+
+    output = run_source(SCRIPT, "read", config, catalog)
+
+    assert output.returncode == 0 and not output.errors()
+    messages = file_messages(output)
+    assert keys([m["data"] for m in messages]) == keys(
+        sandbox.records("ticket_attachments") + own_rows(sandbox)
+    )
+    assert all("file_reference" not in m for m in messages)
+    assert FILES not in sandbox.stats()["by_path"] and not any(staging.iterdir())
 
 
 def test_links_that_expired_before_their_download_are_fetched_again_through_the_parent(
