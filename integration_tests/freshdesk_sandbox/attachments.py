@@ -38,8 +38,9 @@ _OWN_FILES = (
 )
 
 
-def ticket_files(ticket: TicketRow, seed: int) -> dict[str, list[Record]]:
-    """The ticket view's `attachments` and `cloud_files`, without URLs (signed when served)."""
+def ticket_files(ticket: TicketRow, seed: int, large_bytes: int = 0) -> dict[str, list[Record]]:
+    """The ticket view's `attachments` and `cloud_files`, without URLs (signed when served);
+    `large_bytes` sizes the first ticket's first file."""
     rng = random.Random(seed * 7_000_003 + ticket.ordinal)
     attachments: list[Record] = []
     if ticket.ordinal % 3 == 0:
@@ -66,12 +67,17 @@ def ticket_files(ticket: TicketRow, seed: int) -> dict[str, list[Record]]:
                 "application_id": 20,
             }
         )
+    if large_bytes and ticket.ordinal == 0:
+        attachments[0]["size"] = large_bytes
     return {"attachments": attachments, "cloud_files": cloud_files}
 
 
 def file_bytes(attachment_id: int, size: int) -> bytes:
-    """The file's content: what a test compares the bytes on disk with."""
-    return random.Random(attachment_id).randbytes(size)
+    """The file's content: what a test compares the bytes on disk with (made 1 MiB at a time:
+    randbytes takes at most 2**31 bits at once)."""
+    rng = random.Random(attachment_id)
+    block = 1 << 20
+    return b"".join(rng.randbytes(min(block, size - at)) for at in range(0, size, block))
 
 
 class AttachmentLinks:
@@ -170,9 +176,9 @@ def signed_conversations(
 
 
 def signed_ticket_files(
-    links: AttachmentLinks, base_url: str, ticket: TicketRow, seed: int
+    links: AttachmentLinks, base_url: str, ticket: TicketRow, seed: int, large_bytes: int = 0
 ) -> dict[str, list[Record]]:
-    files = ticket_files(ticket, seed)
+    files = ticket_files(ticket, seed, large_bytes)
     return {
         "attachments": [links.sign(base_url, a) for a in files["attachments"]],
         "cloud_files": files["cloud_files"],

@@ -239,7 +239,11 @@ def _ticket_view(call: Call, archived: bool = False) -> dict[str, Any]:
     else:
         record.update(
             signed_ticket_files(
-                store.attachment_links, store.file_base_url, row, store.settings.seed
+                store.attachment_links,
+                store.file_base_url,
+                row,
+                store.settings.seed,
+                store.settings.large_attachment_bytes,
             )
         )
     if "conversations" in includes:
