@@ -102,6 +102,8 @@ class _RawConfig(BaseModel):
     num_workers: int = Field(default=DEFAULT_NUM_WORKERS, ge=1, le=MAX_NUM_WORKERS)
     archived_tickets_max_probes: int = Field(default=DEFAULT_ARCHIVED_PROBES, ge=0)
     request_timeout_seconds: RequestTimeoutSeconds = DEFAULT_REQUEST_TIMEOUT_S
+    attachments_from_ticket_view: bool = False
+    attachment_files: bool = False
 
 
 class FreshdeskConfig(BaseModel):
@@ -115,6 +117,9 @@ class FreshdeskConfig(BaseModel):
     num_workers: int
     archived_tickets_max_probes: int = 0
     request_timeout_seconds: int = DEFAULT_REQUEST_TIMEOUT_S
+    # ticket_attachments: also the tickets' own files (1 credit per ticket), and the files' bytes.
+    attachments_from_ticket_view: bool = False
+    attachment_files: bool = False
 
     @property
     def request_timeout(self) -> tuple[float, float]:
@@ -137,4 +142,6 @@ class FreshdeskConfig(BaseModel):
             num_workers=raw.num_workers,
             archived_tickets_max_probes=raw.archived_tickets_max_probes,
             request_timeout_seconds=raw.request_timeout_seconds,
+            attachments_from_ticket_view=raw.attachments_from_ticket_view,
+            attachment_files=raw.attachment_files,
         )

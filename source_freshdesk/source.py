@@ -1,4 +1,4 @@
-"""The Freshdesk source: configuration in, 39 streams out, read concurrently under one rate budget."""
+"""The Freshdesk source: configuration in, 40 streams out, read concurrently under one rate budget."""
 
 from __future__ import annotations
 
@@ -43,9 +43,11 @@ from source_freshdesk.auth import api_key_authenticator
 from source_freshdesk.checkpoints import FullRefreshCheckpoints, StreamCheckpoints
 from source_freshdesk.config import FreshdeskConfig
 from source_freshdesk.connection_check import check_connection
+from source_freshdesk.file_transfer import FilePartitionGenerator, FileTransferStream
 from source_freshdesk.rate_limit import FreshdeskAPIBudget
 from source_freshdesk.streams import activities, admin, archived, csat, custom_objects
 from source_freshdesk.streams import resources as r
+from source_freshdesk.streams.attachments import TicketAttachments
 from source_freshdesk.streams.base import FreshdeskContext, FreshdeskStream, IncrementalStream
 from source_freshdesk.streams.conversations import Conversations
 from source_freshdesk.streams.tickets import Tickets
@@ -142,6 +144,7 @@ class SourceFreshdesk(AbstractSource):
             r.Surveys(context),
             r.TicketFields(context),
             Tickets(context),
+            TicketAttachments(context),
             r.TimeEntries(context),
             admin.Account(context),
             admin.AutomationRules(context),
@@ -246,14 +249,22 @@ def concurrent_stream(
     else:
         cursor = FullRefreshCheckpoints(stream, messages)
     cursor_field = stream.cursor_field if isinstance(stream, IncrementalStream) else None
+    mode = SyncMode.incremental if incremental else SyncMode.full_refresh
+    cursor_fields = [cursor_field] if isinstance(cursor_field, str) else None
+    # Files go out when the user turned them on, unless the catalog says this destination
+    # takes none (`include_files: false`; older platforms leave it unset).
+    files = (
+        isinstance(stream, FileTransferStream)
+        and stream.transfers_files
+        and configured.include_files is not False
+    )
+    partition_generator = (
+        FilePartitionGenerator(stream, mode, cursor_fields, saved)
+        if isinstance(stream, FileTransferStream) and files
+        else StreamPartitionGenerator(stream, messages, mode, cursor_fields, saved)
+    )
     return DefaultStream(
-        partition_generator=StreamPartitionGenerator(
-            stream,
-            messages,
-            SyncMode.incremental if incremental else SyncMode.full_refresh,
-            [cursor_field] if isinstance(cursor_field, str) else None,
-            saved,
-        ),
+        partition_generator=partition_generator,
         name=stream.name,
         namespace=stream.namespace,
         json_schema=stream.get_json_schema,
@@ -261,6 +272,7 @@ def concurrent_stream(
         cursor_field=CursorField(cursor_field) if isinstance(cursor_field, str) else None,
         logger=logger,
         cursor=cursor,
+        supports_file_transfer=files,
     )
 
 

@@ -1,5 +1,7 @@
 """Requests and credits of a full sync of each stream added beyond Airbyte's 28, on the demo sandbox.
 
+(ticket_attachments once per setting: defaults, with the ticket view, with the files too.)
+
     .venv/bin/python -m integration_tests.benchmarks.freshdesk_stream_costs [--tickets 2500]
         [--archived N]
 
@@ -15,10 +17,13 @@ demo seeds none, so its archive costs are the ids-only walks of the ticket views
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import os
 import re
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from integration_tests.connector_runner import discover_catalog, run_source
@@ -43,9 +48,9 @@ API = "/api/v2/"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-def measure(sandbox: FreshdeskSandbox, streams: Sequence[str]) -> dict[str, Any]:
+def measure(sandbox: FreshdeskSandbox, streams: Sequence[str], **settings: Any) -> dict[str, Any]:
     """The read's requests only: discover's (the field definitions) are not the streams' cost."""
-    config = config_for(sandbox)
+    config = config_for(sandbox, **settings)
     catalog = discover_catalog(SCRIPT, config, list(streams))
     sandbox.reset_stats()
     output = run_source(SCRIPT, "read", config, catalog)
@@ -76,6 +81,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--tickets", type=int, default=2500, help="the demo's default")
     parser.add_argument("--archived", type=int, default=0, help="archived tickets to seed")
     parser.add_argument(
+        "--attachments-only", action="store_true", help="measure ticket_attachments only"
+    )
+    parser.add_argument(
         "--archive-only",
         action="store_true",
         help="measure archived_tickets and conversations only",
@@ -84,12 +92,16 @@ def main(argv: list[str]) -> int:
     settings = SandboxSettings(ticket_count=args.tickets, archived_ticket_count=args.archived)
     rows: list[tuple[str, int, int, str]] = []
     with FreshdeskSandbox(settings) as sandbox:
-        for stream in ("archived_tickets",) if args.archive_only else NEW_STREAMS:
-            cost = measure(sandbox, [stream])
-            rows.append((stream, cost["requests"], cost["credits"], paths(cost["by_path"])))
-        if not args.archive_only:
-            rows.extend(view_costs(sandbox))
-        rows.append(archive_part_of_conversations(sandbox))
+        if args.attachments_only:
+            rows.extend(attachment_costs(sandbox))
+        else:
+            for stream in ("archived_tickets",) if args.archive_only else NEW_STREAMS:
+                cost = measure(sandbox, [stream])
+                rows.append((stream, cost["requests"], cost["credits"], paths(cost["by_path"])))
+            if not args.archive_only:
+                rows.extend(view_costs(sandbox))
+                rows.extend(attachment_costs(sandbox))
+            rows.append(archive_part_of_conversations(sandbox))
     print(f"Demo sandbox: {args.tickets} tickets, {args.archived} archived\n")
     print("| stream | requests | credits | requests by path |")
     print("|---|---:|---:|---|")
@@ -108,6 +120,45 @@ def view_costs(sandbox: FreshdeskSandbox) -> list[tuple[str, int, int, str]]:
         ("ticket_fields admin view", admin, admin, f"`admin/ticket_fields` {admin}"),
         ("contacts: blocked + deleted views", views, views, f"`contacts` {views}"),
     ]
+
+
+def attachment_costs(sandbox: FreshdeskSandbox) -> list[tuple[str, int, int, str]]:
+    """ticket_attachments with each setting: storage downloads (`/_files/attachments`) are
+    requests but no credits."""
+    rows = []
+    for label, settings in (
+        ("ticket_attachments (defaults)", {}),
+        (
+            "ticket_attachments + attachments_from_ticket_view",
+            {"attachments_from_ticket_view": True},
+        ),
+        (
+            "ticket_attachments + attachments_from_ticket_view + attachment_files",
+            {"attachments_from_ticket_view": True, "attachment_files": True},
+        ),
+    ):
+        # The CDK reads the staging directory when the connector starts: a fresh process.
+        with (
+            tempfile.TemporaryDirectory(prefix="staging-") as staging,
+            patched_environ(AIRBYTE_STAGING_DIRECTORY=staging, CONNECTOR_LAUNCH="exec"),
+        ):
+            cost = measure(sandbox, ["ticket_attachments"], **settings)
+        rows.append((label, cost["requests"], cost["credits"], paths(cost["by_path"])))
+    return rows
+
+
+@contextlib.contextmanager
+def patched_environ(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def archive_part_of_conversations(sandbox: FreshdeskSandbox) -> tuple[str, int, int, str]:

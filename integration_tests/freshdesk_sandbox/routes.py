@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .attachments import signed_conversations, signed_ticket_files
 from .clock import parse_api_datetime, to_z
 from .store import TICKET_ORDER_FIELDS, Store, serialize_ticket
 
@@ -235,6 +236,16 @@ def _ticket_view(call: Call, archived: bool = False) -> dict[str, Any]:
     record["attachments"] = []
     if archived:
         record["archived"] = True
+    else:
+        record.update(
+            signed_ticket_files(
+                store.attachment_links,
+                store.file_base_url,
+                row,
+                store.settings.seed,
+                store.settings.large_attachment_bytes,
+            )
+        )
     if "conversations" in includes:
         record["conversations"] = list(store.conversations(row.id)[:10])
     return record
@@ -246,7 +257,10 @@ def _conversations(call: Call) -> list[dict[str, Any]]:
         raise ApiError(404)
     if row.hidden_by is not None:
         raise ApiError(403, ACCESS_DENIED)
-    return call.store.conversations(row.id)
+    store = call.store
+    return signed_conversations(
+        store.attachment_links, store.file_base_url, store.conversations(row.id)
+    )
 
 
 def _archived_view(call: Call) -> dict[str, Any]:
@@ -257,7 +271,10 @@ def _archived_conversations(call: Call) -> list[dict[str, Any]]:
     row = _ticket_or_404(call)
     if not row.archived:
         raise ApiError(404)
-    return call.store.conversations(row.id)
+    store = call.store
+    return signed_conversations(
+        store.attachment_links, store.file_base_url, store.conversations(row.id)
+    )
 
 
 def _ticket_time_entries(call: Call) -> list[dict[str, Any]]:

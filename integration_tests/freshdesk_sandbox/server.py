@@ -28,6 +28,7 @@ from integration_tests.sandbox_http import (
 from integration_tests.sandbox_http.messages import basic_credentials, error_page
 from integration_tests.sandbox_http.tls import server_context
 
+from .attachments import FILES_PREFIX
 from .clock import ServerClock
 from .quirks import FeatureGates, RateLimiter, ScheduledMutations
 from .routes import (
@@ -271,6 +272,10 @@ class FreshdeskSandbox:
     def add_conversation(self, ticket_id: int, **fields: Any) -> Record:
         return self.store.add_conversation(ticket_id, **fields)
 
+    def expire_attachment_links(self) -> None:
+        """Every attachment URL served so far answers 403 "Request has expired" from now on."""
+        self.store.attachment_links.expire_all()
+
     def delete_ticket(self, ticket_id: int) -> Record:
         return self.store.delete_ticket(ticket_id)
 
@@ -298,6 +303,7 @@ class FreshdeskSandbox:
             "update_ticket",
             "create_ticket",
             "add_conversation",
+            "expire_attachment_links",
             "delete_ticket",
             "mark_spam",
             "update_contact",
@@ -347,6 +353,12 @@ class FreshdeskSandbox:
         path = request.path.rstrip("/") or "/"
         if path.startswith("/_sandbox/"):
             return self._control(request.method, path, request.body)
+        if path.startswith(FILES_PREFIX):
+            # Storage, not the API: no credits, but counted, so a sync's downloads show.
+            response = self.store.attachment_links.serve(path, request.query, request.headers)
+            self._stats.request(FILES_PREFIX.rstrip("/"), arrived_at=arrived_at)
+            self._stats.response(response.status)
+            return response
         if path.startswith("/_files/"):
             return self._signed_file(path, request.query, request.headers)
         host = (request.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()

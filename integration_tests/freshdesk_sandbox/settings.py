@@ -67,6 +67,10 @@ class SandboxSettings:
     max_ticket_pages: int = 300
     # Unknown query parameters are rejected with 400 invalid_field, like the real API's strict validation.
     strict_query_params: bool = True
+    # How long a signed attachment URL holds after it was served (see attachments.py).
+    attachment_link_lifetime_s: int = 300
+    # When set, the first ticket's first own attachment has this many bytes (memory benchmarks).
+    large_attachment_bytes: int = 0
 
     # Rate limiting: None = unlimited (headers are still sent, with a large nominal budget).
     rate_limit_total: int | None = None

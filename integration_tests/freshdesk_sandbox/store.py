@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .attachments import AttachmentLinks, conversation_file_rows, signed_conversations
 from .clock import ServerClock, parse_api_datetime, to_ist, to_z
 from .data import (
     DAY,
@@ -70,6 +71,7 @@ NEW_STREAM_NAMES = (
     "custom_object_records",
     "custom_object_schemas",
     "ticket_activities",
+    "ticket_attachments",
     "ticket_forms",
 )
 STREAM_NAMES = AIRBYTE_STREAM_NAMES + NEW_STREAM_NAMES
@@ -124,6 +126,9 @@ class Store:
         self.file_base_url = "http://localhost"
         # Export polls per day, for the "not ready" answers of the ticket activities export.
         self._activity_polls: dict[str, int] = {}
+        self.attachment_links = AttachmentLinks(
+            settings.seed, settings.attachment_link_lifetime_s, clock.now
+        )
 
     # ---- lookups -------------------------------------------------------------------------------
     def company_name(self, company_id: int | None) -> str | None:
@@ -308,6 +313,10 @@ class Store:
                 out = self.archived_ticket_views()
             elif stream == "ticket_activities":
                 out = self.readable_activities()
+            elif stream == "ticket_attachments":
+                # As a sync with the default settings reads them: the conversations' files only.
+                listed = (c for c in self._conversation_records() if not c.get("archived"))
+                out = list(conversation_file_rows(listed))
             elif stream in self.data.lists:
                 out = self.data.lists[stream]
             else:
@@ -389,7 +398,7 @@ class Store:
                 rows = conversations_for(row, self.settings.seed)
             if row.archived:
                 rows = [{**conversation, "archived": True} for conversation in rows]
-            out.extend(rows)
+            out.extend(signed_conversations(self.attachment_links, self.file_base_url, rows))
         return out
 
     # ---- mutations -----------------------------------------------------------------------------

@@ -16,10 +16,11 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import orjson
-import requests
 from airbyte_cdk.sources.types import StreamSlice
 
+from connector_common.signed_downloads import LinkRefused
 from connector_common.stats import StreamStats
+from source_freshdesk.downloads import signed_url_downloader
 from source_freshdesk.http_errors import json_body
 from source_freshdesk.streams.base import (
     FreshdeskContext,
@@ -34,7 +35,6 @@ RETENTION_DAYS = 30
 # Seconds between asks for a day whose file is not ready (404); after the last, the day is left
 # for the next sync. Bounded: a sync never waits on the export for more than these together.
 NOT_READY_WAITS = (1.0, 2.0)
-DOWNLOAD_ATTEMPTS = 3
 ENABLE_HINT = (
     "The ticket activities export needs an account admin's API key and the scheduled ticket "
     "activities export turned on (Admin > Account > Scheduled Exports); Freshdesk stopped "
@@ -56,8 +56,8 @@ class TicketActivities(IncrementalStream):
 
     def __init__(self, context: FreshdeskContext, stats: StreamStats | None = None) -> None:
         super().__init__(context, stats)
-        # The files' URLs are signed: a session of its own, so the API key is never sent there.
-        self.downloads = requests.Session()
+        # The files' URLs are signed: downloaded without the API key.
+        self.downloads = signed_url_downloader(context, "The ticket activities file")
 
     def slices(self) -> Iterable[StreamSlice]:
         today = datetime.now(timezone.utc).date()
@@ -118,30 +118,16 @@ class TicketActivities(IncrementalStream):
                 yield content
 
     def _download(self, url: str) -> Any:
-        """The file's JSON, None when it is gone (404); retried on network errors and 5xx."""
-        failure = "no answer"
-        for attempt in range(DOWNLOAD_ATTEMPTS):
-            if attempt:
-                time.sleep(2 ** (attempt - 1))
-            try:
-                response = self.downloads.get(url, timeout=self.config.request_timeout)
-            except requests.RequestException as error:
-                failure = type(error).__name__
-                continue
-            if response.status_code == 404:
+        """The file's JSON, None when it is gone (404); the downloader retries network errors,
+        429s, 5xx and bodies that are not JSON."""
+        try:
+            return self.downloads.read_json(url, self.stats)
+        except LinkRefused as refused:
+            if refused.status == 404:
                 return None
-            if response.status_code == 200:
-                body = json_body(response)
-                if body is not None:
-                    return body
-                failure = "a body that is not JSON"
-            elif response.status_code in (429,) or response.status_code >= 500:
-                failure = f"HTTP {response.status_code}"
-            else:
-                raise RuntimeError(
-                    f"The ticket activities file answered HTTP {response.status_code}."
-                )
-        raise RuntimeError(f"The ticket activities file could not be downloaded ({failure}).")
+            raise RuntimeError(
+                f"The ticket activities file answered HTTP {refused.status}."
+            ) from None
 
 
 def export_urls(body: Any, day: date) -> list[str]:

@@ -67,6 +67,7 @@ EXPECTED_STREAMS = frozenset(
         "custom_object_records",
         "ticket_activities",
         "archived_tickets",
+        "ticket_attachments",
     }
 )
 # These resources have no reliable created_at/updated_at pair in the API, so the connector
@@ -92,6 +93,7 @@ PRIMARY_KEYS: dict[str, list[str]] = {
         "account": ["account_id"],
         "custom_object_records": ["schema_id", "display_id"],
         "ticket_activities": ["_airbyte_ticket_activity_id"],
+        "ticket_attachments": ["kind", "id"],
     }.get(name, ["id"])
     for name in EXPECTED_STREAMS
 }
