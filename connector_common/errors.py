@@ -25,6 +25,13 @@ def transient_error(message: str, internal_message: str | None = None) -> Airbyt
     )
 
 
+def system_error(message: str) -> AirbyteTracedException:
+    """Something the source did not expect from the API (an answer it cannot read)."""
+    return AirbyteTracedException(
+        message=message, internal_message=message, failure_type=FailureType.system_error
+    )
+
+
 def invalid_configuration(source_title: str, error: ValidationError) -> AirbyteTracedException:
     """`Invalid <Source> configuration: `<field>`: <problem>; ....`, a config_error.
 
