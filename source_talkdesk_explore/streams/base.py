@@ -46,6 +46,17 @@ from source_talkdesk_explore.windows import Window, plan_windows
 # Most Explore reports are documented as visible within 60 seconds by one page and within 5
 # minutes by another: the stricter figure, doubled.
 EXPLORE_FRESHNESS_LAG = timedelta(minutes=10)
+# What a Talkdesk stream counts: no child streams to skip; its peak concurrency is of its report
+# jobs (the scheduler runs several ahead), downloads run one at a time on the read thread.
+SUMMARY_COUNTERS = (
+    "records",
+    "requests",
+    "pages",
+    "retries",
+    "rate_limit_waits",
+    "jobs",
+    "peak_concurrency",
+)
 
 
 class ExploreReportStream(ReadsBySlice, Stream, CheckpointMixin):
@@ -64,7 +75,7 @@ class ExploreReportStream(ReadsBySlice, Stream, CheckpointMixin):
 
     def __init__(self, context: SyncContext) -> None:
         self.context = context
-        self.stats = StreamStats(self.name)
+        self.stats = StreamStats(self.name, shown=SUMMARY_COUNTERS)
         self.progress = WindowProgress()
         self._cursor_state: MutableMapping[str, Any] = {}
         super().__init__()

@@ -87,6 +87,27 @@ def test_each_window_is_checkpointed_right_after_its_records() -> None:
     assert states(output)[0] == {"end_at": first_end}
 
 
+def test_the_summary_shows_only_figures_the_stream_counted() -> None:
+    output, _, _ = run_read(fail_second_window=False)
+    (line,) = [m.log.message for m in output.logs if "Sync summary: stream=calls" in m.log.message]
+    figures = dict(pair.split("=", 1) for pair in line.split()[2:])
+    assert list(figures) == [
+        "stream",
+        "records",
+        "requests",
+        "pages",
+        "retries",
+        "rate_limit_waits",
+        "jobs",
+        "peak_concurrency",
+        "windows",
+        "skipped",
+    ]
+    assert figures["records"] == "6" and figures["jobs"] == "2" and figures["windows"] == "2/2"
+    # Two jobs on a pool of several workers: one or both ran at once, but some ran.
+    assert figures["peak_concurrency"] in {"1", "2"}
+
+
 def test_state_stays_at_the_last_complete_window_when_a_later_window_fails() -> None:
     output, start, first_end = run_read(fail_second_window=True)
     assert [r.record.data["call_id"] for r in output.records] == [f"{start}#{i}" for i in range(3)]
@@ -111,5 +132,5 @@ def test_a_stream_with_nothing_new_to_read_creates_no_job_and_says_why() -> None
     assert output.records == [] and not output.errors
     summary = [m.log.message for m in output.logs if "Sync summary: stream=calls" in m.log.message]
     assert summary and summary[0].endswith(
-        "jobs=0 skipped_children=0 peak_concurrency=0 windows=0/0 rows=0 skipped=up_to_date"
+        "jobs=0 peak_concurrency=0 windows=0/0 skipped=up_to_date"
     )
