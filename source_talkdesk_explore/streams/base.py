@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
@@ -33,6 +34,7 @@ from airbyte_cdk.sources.utils.schema_helpers import InternalConfig
 from airbyte_cdk.sources.utils.slice_logger import SliceLogger
 
 from connector_common.datetimes import format_utc, utc_now
+from connector_common.record_coercion import SchemaCoercion
 from connector_common.slice_reading import ReadsBySlice
 from connector_common.stats import StreamStats
 from source_talkdesk_explore.api_client import ExploreClient
@@ -72,6 +74,9 @@ class ExploreReportStream(ReadsBySlice, Stream, CheckpointMixin):
     # Checkpoint only at window ends, never mid-window (the CDK counts records otherwise).
     state_checkpoint_interval = None
     http_method = "POST"
+    # Rows reach the destination as their schema types them (a "42" in a number column as 42.0),
+    # by the CDK's default normalization compiled once per schema.
+    transformer = SchemaCoercion()
 
     def __init__(self, context: SyncContext) -> None:
         self.context = context
@@ -95,6 +100,11 @@ class ExploreReportStream(ReadsBySlice, Stream, CheckpointMixin):
     @property
     def name(self) -> str:
         return self.report_type
+
+    @cache  # noqa: B019 - one schema object per stream, which the transformer compiles once
+    def get_json_schema(self) -> Mapping[str, Any]:
+        # The CDK asks for it once per record; its default reads the file every time.
+        return super().get_json_schema()
 
     @property
     def state(self) -> MutableMapping[str, Any]:

@@ -134,3 +134,22 @@ def test_a_stream_with_nothing_new_to_read_creates_no_job_and_says_why() -> None
     assert summary and summary[0].endswith(
         "jobs=0 peak_concurrency=0 windows=0/0 skipped=up_to_date"
     )
+
+
+class TypedAsText(FakeExplore):
+    """A report that sends a number column as text and an id as a number."""
+
+    def file(self, request, context) -> dict:
+        start = self.timespans[request.path.rsplit("/", 1)[1].removesuffix(".json")]["from"]
+        return report_body([{"call_id": 7, "end_at": start, "talk_time": "42"}])
+
+
+def test_rows_reach_the_destination_typed_as_their_schema_says() -> None:
+    start = (utc_now() - timedelta(days=3)).replace(microsecond=0)
+    config = raw_config(start_date=format_utc(start), window_in_days=7)
+    catalog = CatalogBuilder().with_stream("calls", SyncMode.incremental).build()
+    with requests_mock.Mocker() as mock:
+        TypedAsText(mock, None)
+        output = read(SourceTalkdeskExplore(), config, catalog)
+    (record,) = [r.record.data for r in output.records]
+    assert record == {"call_id": "7", "end_at": format_utc(start), "talk_time": 42.0}
