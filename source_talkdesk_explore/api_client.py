@@ -17,6 +17,7 @@ from airbyte_cdk.sources.streams.http import HttpClient
 
 from connector_common.stats import StreamStats
 from source_talkdesk_explore.auth import TokenAuth, TokenProvider
+from source_talkdesk_explore.config import HOST_CONNECT_TIMEOUT_S
 from source_talkdesk_explore.http_errors import (
     ApiReachability,
     ExploreErrorHandler,
@@ -32,9 +33,6 @@ from source_talkdesk_explore.http_errors import (
 )
 
 logger = logging.getLogger("airbyte")
-
-# Seconds to reach a host; the read part of every timeout is `request_timeout_seconds`.
-CONNECT_TIMEOUT_S = 10
 
 
 class ExploreClient:
@@ -76,7 +74,7 @@ class ExploreClient:
         self._policy = policy
         self._reachability = reachability
         self._api_url = api_url
-        self._timeout = (CONNECT_TIMEOUT_S, read_timeout_s)
+        self._timeout = (HOST_CONNECT_TIMEOUT_S, read_timeout_s)
         self._sleep = sleep
         self._clock = clock
 
@@ -160,7 +158,7 @@ class StorageClient:
     ) -> None:
         self._policy = policy
         self._sleep = sleep
-        self._timeout = (CONNECT_TIMEOUT_S, read_timeout_s)
+        self._timeout = (HOST_CONNECT_TIMEOUT_S, read_timeout_s)
         self._local = threading.local()
 
     def get(self, url: str, stats: StreamStats) -> requests.Response:
