@@ -36,7 +36,7 @@ from airbyte_cdk.sources.utils.slice_logger import SliceLogger
 from connector_common.datetimes import format_utc, utc_now
 from connector_common.record_coercion import SchemaCoercion
 from connector_common.slice_reading import ReadsBySlice
-from connector_common.stats import StreamStats
+from connector_common.stats import COUNTERS, StreamStats
 from source_talkdesk_explore.api_client import ExploreClient
 from source_talkdesk_explore.progress import WindowProgress
 from source_talkdesk_explore.report_jobs import download_entries
@@ -50,15 +50,7 @@ from source_talkdesk_explore.windows import Window, plan_windows
 EXPLORE_FRESHNESS_LAG = timedelta(minutes=10)
 # What a Talkdesk stream counts: no child streams to skip; its peak concurrency is of its report
 # jobs (the scheduler runs several ahead), downloads run one at a time on the read thread.
-SUMMARY_COUNTERS = (
-    "records",
-    "requests",
-    "pages",
-    "retries",
-    "rate_limit_waits",
-    "jobs",
-    "peak_concurrency",
-)
+SUMMARY_COUNTERS = tuple(counter for counter in COUNTERS if counter != "skipped_children")
 
 
 class ExploreReportStream(ReadsBySlice, Stream, CheckpointMixin):
