@@ -61,11 +61,11 @@ class JobScheduler:
         self._tickets: dict[str, list[JobTicket]] = {}
 
     def submit(self, stream_name: str, tickets: list[JobTicket]) -> None:
-        with self._lock:
-            self._tickets[stream_name] = tickets
         for ticket in tickets:
             # Raises RuntimeError once the scheduler is shut down.
             ticket.future = self._pool.submit(self._run, ticket)
+        with self._lock:
+            self._tickets[stream_name] = tickets
 
     def tickets(self, stream_name: str) -> list[JobTicket] | None:
         with self._lock:
