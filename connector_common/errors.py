@@ -32,7 +32,8 @@ def transient_error(message: str, internal_message: str | None = None) -> Airbyt
 
 
 def system_error(message: str, internal_message: str | None = None) -> AirbyteTracedException:
-    """Something only a fix of the connector (or of the API) can mend."""
+    """Something the source did not expect from the API (an answer it cannot read): only a fix
+    of the connector, or of the API, can mend it."""
     return traced_error(FailureType.system_error, message, internal_message)
 
 

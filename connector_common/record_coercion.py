@@ -339,7 +339,7 @@ class SchemaCoercion(TypeTransformer):
     def _reporter(self, path: str, type_value: Any, compiled: CompiledSchema) -> Walker:
         warned = compiled.warned_paths
         counts = compiled.failure_counts
-        describe = self._get_type_structure
+        describe = _type_structure
 
         def report(value: Any) -> None:
             # Built for every failure, logged or not: it raises KeyError for non-JSON Python
@@ -354,6 +354,33 @@ class SchemaCoercion(TypeTransformer):
                 )
 
         return report
+
+
+# The JSON type the CDK's warning names for a value's exact Python type; no other type has one.
+_JSON_TYPE_NAMES: dict[type, str] = {
+    str: "string",
+    float: "number",
+    int: "integer",
+    bool: "boolean",
+    type(None): "null",
+    dict: "object",
+    list: "array",
+}
+# How deep the CDK's warning describes nested objects before naming them "object".
+_STRUCTURE_DEPTH = 3
+
+
+def _type_structure(value: Any, depth: int = 0) -> Any:
+    """The type structure the CDK's warning shows (`TypeTransformer`'s own, which is private):
+    "null", a JSON type name, or for a dict its keys' structures three levels deep. Raises
+    KeyError for a value of no JSON type (a datetime, a tuple), as the CDK's does."""
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        if depth >= _STRUCTURE_DEPTH:
+            return "object"
+        return {key: _type_structure(item, depth + 1) for key, item in value.items()}
+    return _JSON_TYPE_NAMES[type(value)]
 
 
 # -- converters ---------------------------------------------------------------------------------

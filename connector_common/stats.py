@@ -7,12 +7,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+# The counters a summary shows, in order. Each source shows only those it keeps, so every figure
+# on its line is one it counted.
+COUNTERS = (
+    "records",
+    "requests",
+    "pages",
+    "retries",
+    "rate_limit_waits",
+    "jobs",
+    "skipped_children",
+    "peak_concurrency",
+)
+
 
 @dataclass
 class StreamStats:
     """Thread-safe: a stream's requests may run on several worker threads."""
 
     name: str
+    shown: tuple[str, ...] = COUNTERS
     records: int = 0
     requests: int = 0
     pages: int = 0
@@ -36,8 +50,9 @@ class StreamStats:
         self._add("requests")
 
     @contextmanager
-    def request_in_flight(self) -> Iterator[None]:
-        """Wraps one logical request (retries included) so the summary shows the peak overlap."""
+    def work_in_flight(self) -> Iterator[None]:
+        """Wraps one unit of work that may overlap others (a Freshdesk request with its retries,
+        a Talkdesk report job) so the summary shows the peak overlap."""
         with self._lock:
             self.in_flight += 1
             self.peak_concurrency = max(self.peak_concurrency, self.in_flight)
@@ -68,12 +83,7 @@ class StreamStats:
 
     def summary(self, **extra: object) -> str:
         """The line; `extra` counters a source keeps itself go before `skipped`, which ends it."""
-        more = "".join(f"{key}={value} " for key, value in extra.items())
         with self._lock:
-            return (
-                f"Sync summary: stream={self.name} records={self.records} requests={self.requests} "
-                f"pages={self.pages} retries={self.retries} rate_limit_waits={self.rate_limit_waits} "
-                f"jobs={self.jobs} skipped_children={self.skipped_children} "
-                f"peak_concurrency={self.peak_concurrency} {more}"
-                f"skipped={self.skipped or '-'}"
-            )
+            counted = {counter: getattr(self, counter) for counter in self.shown}
+        pairs = " ".join(f"{key}={value}" for key, value in {**counted, **extra}.items())
+        return f"Sync summary: stream={self.name} {pairs} skipped={self.skipped or '-'}"

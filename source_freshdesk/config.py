@@ -23,8 +23,9 @@ DEFAULT_NUM_WORKERS = 8
 MAX_NUM_WORKERS = 32
 # Ids the archived_tickets stream may probe per sync, at 1 credit each.
 DEFAULT_ARCHIVED_PROBES = 1000
-# Seconds to reach the host; the read part of every timeout is `request_timeout_seconds`.
-CONNECT_TIMEOUT_S = 15
+# Seconds to reach the helpdesk for a sync's API calls and file downloads; the read part of every
+# timeout is `request_timeout_seconds`.
+SYNC_CONNECT_TIMEOUT_S = 15
 # A host label per RFC 1123; a Freshdesk account name is one such label.
 _HOST_RE = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
@@ -115,7 +116,7 @@ class FreshdeskConfig(BaseModel):
     requests_per_minute: int | None
     lookback_window_in_days: int
     num_workers: int
-    archived_tickets_max_probes: int = 0
+    archived_tickets_max_probes: int
     request_timeout_seconds: int = DEFAULT_REQUEST_TIMEOUT_S
     # ticket_attachments: also the tickets' own files (1 credit per ticket), and the files' bytes.
     attachments_from_ticket_view: bool = False
@@ -125,7 +126,7 @@ class FreshdeskConfig(BaseModel):
     def request_timeout(self) -> tuple[float, float]:
         """(connect, read) seconds of every API call and file download: a stalled answer is
         abandoned and retried instead of holding a worker for the rest of the sync."""
-        return (CONNECT_TIMEOUT_S, self.request_timeout_seconds)
+        return (SYNC_CONNECT_TIMEOUT_S, self.request_timeout_seconds)
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> FreshdeskConfig:

@@ -14,11 +14,14 @@ from source_freshdesk.http_errors import describe_failure, json_body
 
 # settings/helpdesk is readable by non-admin keys (Airbyte 3.1+ checks `agents`, which is not).
 CHECK_PATH = "settings/helpdesk"
-# Seconds to reach the host; how long it may take to answer is `request_timeout_seconds`.
-CONNECT_TIMEOUT_SECONDS = 30
-MAX_RATE_LIMIT_WAIT_SECONDS = 60
+# Seconds the check gives the host to accept a connection (a sync gives it SYNC_CONNECT_TIMEOUT_S);
+# how long it may take to answer is `request_timeout_seconds`.
+CHECK_CONNECT_TIMEOUT_S = 30
+# The longest the check waits out a 429 before asking the user to run it again; a sync's requests
+# wait up to backoff.MAX_RATE_LIMIT_WAIT_S.
+CHECK_MAX_RATE_LIMIT_WAIT_S = 60
 # A 429 that names no Retry-After: one short pause, then the one retry the check makes.
-RATE_LIMIT_WAIT_WITHOUT_RETRY_AFTER_S = 5.0
+CHECK_RATE_LIMIT_WAIT_WITHOUT_RETRY_AFTER_S = 5.0
 
 
 def check_connection(config: FreshdeskConfig) -> None:
@@ -29,8 +32,8 @@ def check_connection(config: FreshdeskConfig) -> None:
         session.auth = api_key_authenticator(config.api_key)
         response = _get(session, url, host, config.request_timeout_seconds)
         if response.status_code == 429:
-            wait = response_retry_after(response) or RATE_LIMIT_WAIT_WITHOUT_RETRY_AFTER_S
-            if wait > MAX_RATE_LIMIT_WAIT_SECONDS:
+            wait = response_retry_after(response) or CHECK_RATE_LIMIT_WAIT_WITHOUT_RETRY_AFTER_S
+            if wait > CHECK_MAX_RATE_LIMIT_WAIT_S:
                 raise config_error(
                     f"Freshdesk's rate limit for this account is used up for {wait:.0f} s; "
                     "run the check again later."
@@ -50,7 +53,7 @@ def check_connection(config: FreshdeskConfig) -> None:
 def _get(session: requests.Session, url: str, host: str, read_timeout_s: int) -> requests.Response:
     try:
         return session.get(
-            url, timeout=(CONNECT_TIMEOUT_SECONDS, read_timeout_s), allow_redirects=False
+            url, timeout=(CHECK_CONNECT_TIMEOUT_S, read_timeout_s), allow_redirects=False
         )
     except requests.exceptions.SSLError:
         raise config_error(
@@ -59,7 +62,7 @@ def _get(session: requests.Session, url: str, host: str, read_timeout_s: int) ->
         ) from None
     except requests.exceptions.ConnectTimeout:
         raise config_error(
-            f"{host} did not accept a connection within {CONNECT_TIMEOUT_SECONDS} s. Check "
+            f"{host} did not accept a connection within {CHECK_CONNECT_TIMEOUT_S} s. Check "
             "`domain` and the network."
         ) from None
     except requests.exceptions.Timeout:

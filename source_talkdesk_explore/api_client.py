@@ -14,24 +14,25 @@ from typing import Any
 
 import requests
 from airbyte_cdk.sources.streams.http import HttpClient
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from connector_common.errors import config_error, transient_error
 from connector_common.stats import StreamStats
 from source_talkdesk_explore.auth import TokenAuth, TokenProvider
+from source_talkdesk_explore.config import HOST_CONNECT_TIMEOUT_S
 from source_talkdesk_explore.http_errors import (
     ApiReachability,
     ExploreErrorHandler,
+    RetryCount,
     RetryPolicy,
     Verdict,
-    judge,
+    fresh_token_rejected,
+    judge_storage,
+    kept_failing,
+    kept_rate_limited,
+    unreachable,
     url_path,
 )
 
 logger = logging.getLogger("airbyte")
-
-# Seconds to reach a host; the read part of every timeout is `request_timeout_seconds`.
-CONNECT_TIMEOUT_S = 10
 
 
 class ExploreClient:
@@ -73,7 +74,7 @@ class ExploreClient:
         self._policy = policy
         self._reachability = reachability
         self._api_url = api_url
-        self._timeout = (CONNECT_TIMEOUT_S, read_timeout_s)
+        self._timeout = (HOST_CONNECT_TIMEOUT_S, read_timeout_s)
         self._sleep = sleep
         self._clock = clock
 
@@ -91,11 +92,9 @@ class ExploreClient:
         `rate_limit_to_caller`); raises once retrying is over."""
         what = f"{method} {url_path(url)}"
         started = self._clock()
-        failures = 0
+        count = RetryCount()
         renewed_token = False
-        attempt = 0
         while True:
-            attempt += 1
             _, response = self._http.send_request(
                 http_method=method,
                 url=url,
@@ -104,54 +103,50 @@ class ExploreClient:
                 json=json,
             )
             outcome = self.errors.last_attempt()
-            if outcome.verdict is Verdict.ANSWER:
+            if outcome.verdict is Verdict.ANSWER or (
+                outcome.verdict is Verdict.RATE_LIMITED and rate_limit_to_caller
+            ):
                 return response
-            if outcome.verdict is Verdict.RATE_LIMITED:
-                if rate_limit_to_caller:
-                    return response
-                wait = self._policy.rate_limit_wait(response, attempt)
-                if self._clock() + wait > started + self._policy.rate_limit_max_wait_s:
-                    raise transient_error(
-                        f"Talkdesk kept answering HTTP 429 to {what}. Try again later."
-                    )
-                self._stats.count_rate_limit_wait()
-                logger.info(
-                    "Talkdesk answered 429 to %s; waiting %.1f s before retrying.", what, wait
-                )
-            elif outcome.verdict is Verdict.RENEW_TOKEN:
+            if outcome.verdict is Verdict.RENEW_TOKEN:
                 if renewed_token:
-                    raise config_error(
-                        f"The Explore API at {self._api_url} rejects a freshly issued token "
-                        "(HTTP 401). The region (or api_url) probably does not match the "
-                        "account's token URL: EU, CA, AU and UK accounts need their own region."
-                    )
+                    raise fresh_token_rejected(self._api_url)
                 renewed_token = True
-                # The replay's authenticator fetches the successor at once.
-                sent = str(response.request.headers.get("Authorization", ""))
-                self._tokens.invalidate(sent.removeprefix("Bearer "))
-                self._stats.count_retry()
-                response.close()
+                self._renew_token(response)
                 continue
+            if outcome.verdict is Verdict.RATE_LIMITED:
+                wait = self._rate_limit_wait(response, count, what, started)
             else:
-                failures += 1
-                self._after_transient(failures, what, outcome.cause)
-                wait = self._policy.transient_wait(attempt)
-                logger.info(
-                    "Transient failure (%s: %s); retrying in %.1f s.", what, outcome.cause, wait
-                )
+                wait = self._transient_wait(count, what, outcome.cause)
             if response is not None:
                 response.close()
             self._sleep(wait)
 
-    def _after_transient(self, failures: int, what: str, cause: str) -> None:
-        if failures >= self._policy.transient_attempts:
-            if not self._reachability.answered:
-                raise config_error(
-                    f"Could not reach the Talkdesk Explore API at {self._api_url} ({cause}). "
-                    "Check 'region' (or 'api_url') and network access."
-                )
-            raise kept_failing(failures, f"{what}: {cause}")
+    def _renew_token(self, rejected: requests.Response) -> None:
+        """Drop the token the API refused; the replay's authenticator fetches its successor."""
+        sent = str(rejected.request.headers.get("Authorization", ""))
+        self._tokens.invalidate(sent.removeprefix("Bearer "))
         self._stats.count_retry()
+        rejected.close()
+
+    def _rate_limit_wait(
+        self, response: requests.Response, count: RetryCount, what: str, started: float
+    ) -> float:
+        wait = self._policy.rate_limit_wait(response, count)
+        if self._clock() + wait > started + self._policy.rate_limit_max_wait_s:
+            raise kept_rate_limited(what)
+        self._stats.count_rate_limit_wait()
+        logger.info("Talkdesk answered 429 to %s; waiting %.1f s before retrying.", what, wait)
+        return wait
+
+    def _transient_wait(self, count: RetryCount, what: str, cause: str) -> float:
+        wait = self._policy.transient_wait(count)
+        if self._policy.gave_up(count):
+            if not self._reachability.answered:
+                raise unreachable(self._api_url, cause)
+            raise kept_failing(count.transient, f"{what}: {cause}")
+        self._stats.count_retry()
+        logger.info("Transient failure (%s: %s); retrying in %.1f s.", what, cause, wait)
+        return wait
 
 
 class StorageClient:
@@ -163,37 +158,34 @@ class StorageClient:
     ) -> None:
         self._policy = policy
         self._sleep = sleep
-        self._timeout = (CONNECT_TIMEOUT_S, read_timeout_s)
+        self._timeout = (HOST_CONNECT_TIMEOUT_S, read_timeout_s)
         self._local = threading.local()
 
     def get(self, url: str, stats: StreamStats) -> requests.Response:
-        failures = 0
+        """The first answer that is not a transient failure; a refused signature comes back."""
+        count = RetryCount()
         while True:
             stats.count_request()
+            outcome: requests.Response | requests.RequestException
             try:
-                response = self._session().get(
+                outcome = self._session().get(
                     url, timeout=self._timeout, stream=True, allow_redirects=True
                 )
             except requests.RequestException as error:
-                failures += 1
-                self._after_transient(stats, failures, f"download: {judge(error).cause}")
-                continue
-            attempt = judge(response)
-            # Storage has no token to renew: a refused signature is the report job's to handle.
-            if attempt.verdict in (Verdict.TRANSIENT, Verdict.RATE_LIMITED):
-                response.close()
-                failures += 1
-                self._after_transient(stats, failures, f"download: {attempt.cause}")
-                continue
-            return response
-
-    def _after_transient(self, stats: StreamStats, failures: int, what: str) -> None:
-        if failures >= self._policy.transient_attempts:
-            raise kept_failing(failures, what)
-        stats.count_retry()
-        wait = self._policy.transient_wait(failures)
-        logger.info("Transient failure (%s); retrying in %.1f s.", what, wait)
-        self._sleep(wait)
+                outcome = error
+            attempt = judge_storage(outcome)
+            if attempt.verdict is not Verdict.TRANSIENT:
+                assert isinstance(outcome, requests.Response)
+                return outcome
+            if isinstance(outcome, requests.Response):
+                outcome.close()
+            wait = self._policy.transient_wait(count)
+            what = f"download: {attempt.cause}"
+            if self._policy.gave_up(count):
+                raise kept_failing(count.transient, what)
+            stats.count_retry()
+            logger.info("Transient failure (%s); retrying in %.1f s.", what, wait)
+            self._sleep(wait)
 
     def _session(self) -> requests.Session:
         # One session per thread: connection pools are shared safely, cookies/adapters are not.
@@ -201,7 +193,3 @@ class StorageClient:
         if session is None:
             session = self._local.session = requests.Session()
         return session
-
-
-def kept_failing(failures: int, what: str) -> AirbyteTracedException:
-    return transient_error(f"Talkdesk Explore kept failing after {failures} attempts ({what}).")

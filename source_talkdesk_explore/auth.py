@@ -23,13 +23,12 @@ from connector_common.backoff import capped_exponential
 from connector_common.errors import config_error, transient_error
 from connector_common.stats import StreamStats
 from connector_common.timeouts import DEFAULT_REQUEST_TIMEOUT_S
+from source_talkdesk_explore.config import HOST_CONNECT_TIMEOUT_S
 from source_talkdesk_explore.sleeper import Sleeper
 
 logger = logging.getLogger("airbyte")
 
 REQUIRED_SCOPES = ("data-reports:read", "data-reports:write")
-# Seconds to reach the token host; how long it may take to answer is `request_timeout_seconds`.
-TOKEN_CONNECT_TIMEOUT_S = 10
 _TOKEN_ATTEMPTS = 3
 # A token host failing transiently: wait 1 s, then 2 s (a check must answer within seconds).
 _TOKEN_BACKOFF_S = 1.0
@@ -57,7 +56,7 @@ class TokenProvider:
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self._token_url = token_url
-        self._timeout = (TOKEN_CONNECT_TIMEOUT_S, read_timeout_s)
+        self._timeout = (HOST_CONNECT_TIMEOUT_S, read_timeout_s)
         self._basic_auth = (client_id, client_secret)
         self._clock = clock
         self._sleep = sleep or Sleeper()

@@ -24,5 +24,5 @@ class WindowProgress:
         return self.rows + round(self.rows / self.windows_read * remaining)
 
     def counters(self) -> dict[str, str]:
-        """What the stream's summary line shows of it."""
-        return {"windows": f"{self.windows_read}/{self.planned}", "rows": str(self.rows)}
+        """What the stream's summary line shows of it (its rows are the line's records)."""
+        return {"windows": f"{self.windows_read}/{self.planned}"}

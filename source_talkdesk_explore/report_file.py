@@ -1,20 +1,20 @@
 """Streaming reader for a report file (`{"entries": [...], "total": n, ...}`, format=json).
 
-Reports can hold a month of calls, so entries are decoded one at a time from the byte stream
-instead of loading the whole body (0.1.0 loaded it and parsed it twice).
+Reports can hold a month of calls, so entries are decoded one at a time from the byte stream by
+ijson's C backend instead of loading the whole body.
 """
 
 from __future__ import annotations
 
-import codecs
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-_DECODER = json.JSONDecoder()
-_WHITESPACE = " \t\r\n"
-# Compact the buffer once this much of it has been consumed.
-_COMPACT_AFTER = 1 << 16
+import ijson
+
+# A report without entries is a few bytes; its body is kept until the first entry shows up, up
+# to this size, so that a body without an `entries` array can name what it holds instead.
+_HEAD_LIMIT_BYTES = 1 << 20
 
 
 class ReportFormatError(ValueError):
@@ -25,118 +25,54 @@ class ReportTruncatedError(ReportFormatError):
     """The body ended early: a cut-off download, worth fetching again."""
 
 
-class ReportFile:
-    """Yields entries; afterwards `total` holds the file's `total` field (None when absent)."""
+def report_entries(chunks: Iterable[bytes]) -> Iterator[dict[str, Any]]:
+    """The file's entries in order, each as soon as the bytes holding it have arrived."""
+    decoded = ijson.sendable_list()
+    # Floats as float, as the standard library decodes them (ijson's default is Decimal, which
+    # the CDK's message serializer cannot write); integers beyond 64 bits are then a parse error.
+    parser = ijson.items_coro(decoded, "entries.item", use_float=True)
+    head: bytearray | None = bytearray()
+    for chunk in chunks:
+        if head is not None and len(head) <= _HEAD_LIMIT_BYTES:
+            head += chunk
+        try:
+            parser.send(chunk)
+        except ijson.JSONError as error:
+            raise ReportFormatError(f"report file is not JSON ({_first_line(error)})") from None
+        if decoded:
+            head = None
+            yield from _objects(decoded)
+    try:
+        parser.close()
+    except ijson.JSONError:
+        raise ReportTruncatedError("report file is truncated") from None
+    if decoded:
+        yield from _objects(decoded)
+    elif head is not None:
+        _check_has_entries(bytes(head))
 
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        self._chunks = iter(chunks)
-        self._utf8 = codecs.getincrementaldecoder("utf-8")()
-        self._buffer = ""
-        self._pos = 0
-        self._eof = False
-        self.total: int | None = None
-        self.top_level_keys: list[str] = []
 
-    def entries(self) -> Iterator[dict[str, Any]]:
-        self._expect("{")
-        saw_entries = False
-        if self._peek() == "}":
-            self._pos += 1
-        else:
-            while True:
-                key = self._value()
-                if not isinstance(key, str):
-                    raise ReportFormatError("report file: object key is not a string")
-                self.top_level_keys.append(key)
-                self._expect(":")
-                if key == "entries":
-                    saw_entries = True
-                    yield from self._entries_array()
-                else:
-                    value = self._value()
-                    if key == "total" and isinstance(value, int):
-                        self.total = value
-                separator = self._next_char()
-                if separator == "}":
-                    break
-                if separator != ",":
-                    raise ReportFormatError(f"report file: expected ',' or '}}', got {separator!r}")
-        if self._peek() != "":
-            raise ReportFormatError("report file: trailing data after the top-level object")
-        if not saw_entries:
-            keys = ", ".join(self.top_level_keys) or "none"
-            raise ReportFormatError(f"report file has no 'entries' array (top-level keys: {keys})")
+def _objects(decoded: list[Any]) -> Iterator[dict[str, Any]]:
+    for entry in decoded:
+        if not isinstance(entry, dict):
+            raise ReportFormatError("report file: an entry is not a JSON object")
+        yield entry
+    del decoded[:]
 
-    def _entries_array(self) -> Iterator[dict[str, Any]]:
-        self._expect("[")
-        if self._peek() == "]":
-            self._pos += 1
-            return
-        while True:
-            entry = self._value()
-            if not isinstance(entry, dict):
-                raise ReportFormatError("report file: an entry is not a JSON object")
-            yield entry
-            separator = self._next_char()
-            if separator == "]":
-                return
-            if separator != ",":
-                raise ReportFormatError(f"report file: expected ',' or ']', got {separator!r}")
 
-    def _value(self) -> Any:
-        """Decode the next JSON value, reading more input until it is certainly complete."""
-        self._skip_whitespace()
-        while True:
-            try:
-                value, end = _DECODER.raw_decode(self._buffer, self._pos)
-            except json.JSONDecodeError:
-                if not self._read_more():
-                    raise ReportTruncatedError("report file is truncated or not JSON") from None
-                continue
-            # A number that ends exactly at the buffer end may continue in the next chunk.
-            if end == len(self._buffer) and not self._eof and self._read_more():
-                continue
-            self._pos = end
-            self._compact()
-            return value
+def _check_has_entries(body: bytes) -> None:
+    """A complete JSON body without a single entry: an empty report, or not a report at all."""
+    if len(body) > _HEAD_LIMIT_BYTES:
+        raise ReportFormatError(
+            f"report file holds no entry in its first {_HEAD_LIMIT_BYTES >> 20} MiB"
+        )
+    top = json.loads(body)
+    keys = ", ".join(top) if isinstance(top, dict) else ""
+    if not isinstance(top, dict) or not isinstance(top.get("entries"), list):
+        raise ReportFormatError(
+            f"report file has no 'entries' array (top-level keys: {keys or 'none'})"
+        )
 
-    def _expect(self, char: str) -> None:
-        found = self._next_char()
-        if found != char:
-            raise ReportFormatError(f"report file: expected {char!r}, got {found[:20]!r}")
 
-    def _next_char(self) -> str:
-        """The next structural character; the body ending here means it was cut short."""
-        char = self._peek()
-        if not char:
-            raise ReportTruncatedError("report file is truncated")
-        self._pos += 1
-        return char
-
-    def _peek(self) -> str:
-        self._skip_whitespace()
-        return self._buffer[self._pos] if self._pos < len(self._buffer) else ""
-
-    def _skip_whitespace(self) -> None:
-        while True:
-            while self._pos < len(self._buffer) and self._buffer[self._pos] in _WHITESPACE:
-                self._pos += 1
-            if self._pos < len(self._buffer) or not self._read_more():
-                return
-
-    def _read_more(self) -> bool:
-        if self._eof:
-            return False
-        for chunk in self._chunks:
-            text = self._utf8.decode(chunk)
-            if text:
-                self._buffer += text
-                return True
-        self._eof = True
-        self._buffer += self._utf8.decode(b"", final=True)
-        return False
-
-    def _compact(self) -> None:
-        if self._pos > _COMPACT_AFTER:
-            self._buffer = self._buffer[self._pos :]
-            self._pos = 0
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__

@@ -25,20 +25,27 @@ from typing import Any, Protocol
 from urllib.parse import urljoin
 
 import requests
-from airbyte_cdk.models import FailureType
-from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from connector_common.backoff import capped_exponential
-from connector_common.errors import config_error, transient_error
+from connector_common.errors import system_error, transient_error
 from connector_common.hosts import is_secure_url
 from connector_common.stats import StreamStats
-from source_talkdesk_explore.http_errors import RetryPolicy
-from source_talkdesk_explore.report_file import ReportFile, ReportFormatError, ReportTruncatedError
+from source_talkdesk_explore.http_errors import (
+    JobAnswer,
+    RetryCount,
+    RetryPolicy,
+    Step,
+    read_answer,
+)
+from source_talkdesk_explore.report_file import (
+    ReportFormatError,
+    ReportTruncatedError,
+    report_entries,
+)
 from source_talkdesk_explore.windows import Window
 
 logger = logging.getLogger("airbyte")
 
-REDIRECT_CODES = frozenset({300, 301, 302, 303, 307, 308})
 PENDING_STATUSES = frozenset({"created", "processing", "uploading"})
 FAILED_STATUSES = frozenset({"failed", "canceled", "deleted"})
 # Named when job creation keeps getting 429s.
@@ -130,7 +137,7 @@ class ReportJob:
         self._polls = 0
         # While the quota is full: until when to keep asking, how often it refused, the next wait.
         self._quota_deadline: float | None = None
-        self._quota_refusals = 0
+        self._quota_refusals = RetryCount()
         self._quota_wait_s = 0.0
 
     @property
@@ -162,40 +169,23 @@ class ReportJob:
             self.attempts += 1
             self._quota_deadline = self.clock() + self.job_timeout_s
         with self.api.create_job(self.window) as response:
-            if response.status_code in (200, 201, 202):
-                job = _job_body(response)
-                job_id = job.get("id")
-                if not job_id:
-                    raise _system_error(f"Talkdesk accepted {self.label} but returned no job id.")
-                self.job_id = str(job_id)
-                self.last_status = str(job.get("status") or "created")
-                self.stats.count_job()
-                self._deadline = self.clock() + self.job_timeout_s
-                self._polls = 0
-                self._quota_deadline, self._quota_refusals = None, 0
-                logger.info("Created Talkdesk job %s for %s.", self.job_id, self.label)
-                self.phase = Phase.POLL
-                return
-            if response.status_code == 429:
-                self._quota_refusals += 1
+            answer = read_answer(Step.CREATE_JOB, response, self.label)
+            if answer is JobAnswer.QUOTA_FULL:
                 self._quota_wait_s = self.policy.rate_limit_wait(response, self._quota_refusals)
                 self.phase = Phase.QUOTA_WAIT
                 return
-            if response.status_code == 403:
-                raise config_error(
-                    f"Talkdesk refused to create {self.label} (HTTP 403{_api_error(response)}). "
-                    "The API client needs the data-reports:write scope."
-                )
-            details = _api_error(response)
-            if response.status_code == 400 and "future" in details:
-                # Our `to` is now - lag by our clock; Talkdesk's clock disagrees by more than that.
-                raise config_error(
-                    f"Talkdesk rejected {self.label} because its end lies in the future by "
-                    f"Talkdesk's clock (HTTP 400{details}). Raise freshness_lag_minutes."
-                )
-            raise _system_error(
-                f"Talkdesk rejected {self.label} (HTTP {response.status_code}{details})."
-            )
+            job = _job_body(response)
+        job_id = job.get("id")
+        if not job_id:
+            raise system_error(f"Talkdesk accepted {self.label} but returned no job id.")
+        self.job_id = str(job_id)
+        self.last_status = str(job.get("status") or "created")
+        self.stats.count_job()
+        self._deadline = self.clock() + self.job_timeout_s
+        self._polls = 0
+        self._quota_deadline, self._quota_refusals = None, RetryCount()
+        logger.info("Created Talkdesk job %s for %s.", self.job_id, self.label)
+        self.phase = Phase.POLL
 
     def _wait_for_quota(self) -> None:
         """The account's report-job slots are all taken (maybe by other tools): wait, ask again."""
@@ -218,6 +208,20 @@ class ReportJob:
 
     def _poll(self) -> None:
         assert self.job_id is not None
+        self._wait_before_poll()
+        url = self.api.url(f"data/reports/{self.report_type}/jobs/{self.job_id}")
+        with self.api.send("GET", url) as response:
+            answer = read_answer(Step.POLL_JOB, response, self.label)
+            if answer is JobAnswer.FINISHED:
+                self._finished(urljoin(url, response.headers["Location"]))
+            elif answer is JobAnswer.GONE:
+                self.last_status = "not found"
+                self.phase = Phase.RECREATE
+            else:
+                self._follow_status(str(_job_body(response).get("status") or "").lower())
+
+    def _wait_before_poll(self) -> None:
+        """The capped backoff between polls, never past the job timeout, which ends the job."""
         if self.clock() >= self._deadline:
             raise transient_error(
                 f"Talkdesk {self.label} (job {self.job_id}) did not finish within "
@@ -230,45 +234,23 @@ class ReportJob:
             timing.poll_initial_s, self._polls, timing.poll_cap_s, factor=timing.poll_factor
         )
         self.api.sleep(min(wait, max(0.0, self._deadline - self.clock())))
-        url = self.api.url(f"data/reports/{self.report_type}/jobs/{self.job_id}")
-        with self.api.send("GET", url) as response:
-            if response.status_code in REDIRECT_CODES:
-                location = response.headers.get("Location")
-                if not location:
-                    raise _system_error(
-                        f"Talkdesk finished {self.label} with HTTP {response.status_code} but no "
-                        "Location header."
-                    )
-                self.last_status = "done"
-                self.files_url = urljoin(url, location)
-                self.phase = Phase.DONE
-                return
-            if response.status_code == 404:
-                self.last_status = "not found"
-                self.phase = Phase.RECREATE
-                return
-            if response.status_code == 403:
-                raise config_error(
-                    f"Talkdesk refused to read job status for {self.label} (HTTP 403). The API "
-                    "client needs the data-reports:read scope."
-                )
-            if response.status_code != 200:
-                raise _system_error(
-                    f"Unexpected HTTP {response.status_code} polling {self.label}"
-                    f"{_api_error(response)}."
-                )
-            status = str(_job_body(response).get("status") or "").lower()
+
+    def _follow_status(self, status: str) -> None:
         self.last_status = status
         if status == "done":
             # Some deployments answer 200 + done instead of redirecting: the file path is fixed.
-            self.files_url = self.api.url(f"data/reports/{self.report_type}/files/{self.job_id}")
-            self.phase = Phase.DONE
+            self._finished(self.api.url(f"data/reports/{self.report_type}/files/{self.job_id}"))
         elif status in FAILED_STATUSES:
             self.phase = Phase.RECREATE
         elif status not in PENDING_STATUSES:
             logger.warning(
                 "Talkdesk job %s has unknown status %r; still polling.", self.job_id, status
             )
+
+    def _finished(self, files_url: str) -> None:
+        self.last_status = "done"
+        self.files_url = files_url
+        self.phase = Phase.DONE
 
     def _recreate(self) -> None:
         if self.attempts >= self.max_attempts:
@@ -289,6 +271,16 @@ class ReportJob:
         self.phase = Phase.CREATE
 
 
+class _AttemptFailed(Exception):
+    """One download attempt ended in a way a fresh signed URL may fix."""
+
+    def __init__(self, problem: str, wait_s: float | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        # None: the doubling download retry wait.
+        self.wait_s = wait_s
+
+
 def download_entries(
     api: ReportApi,
     job: FinishedJob,
@@ -304,82 +296,70 @@ def download_entries(
     label = f"report '{job.report_type}' for window {job.window.describe()}"
     yielded = 0
     problems: list[str] = []
-    while len(problems) < timing.max_download_attempts:
-        signed_url = _signed_url(api, job, label)
-        if signed_url is None:
-            problems.append("file not ready")
-            _wait_unless_last(api, timing, problems, timing.file_not_ready_wait_s)
-            continue
-        response = api.download(signed_url)
+    for attempt in range(1, timing.max_download_attempts + 1):
         try:
-            if response.status_code != 200:
-                # Typically 403 from S3 once the signature expired: ask files/{id} again.
-                problems.append(f"storage HTTP {response.status_code}")
-                logger.warning(
-                    "%s: storage refused the signed URL (HTTP %s); asking for a fresh one.",
-                    label,
-                    response.status_code,
-                )
-                stats.count_retry()
-                _wait_unless_last(api, timing, problems, _download_retry_wait(timing, problems))
-                continue
-            stats.count_page()
-            report = ReportFile(response.iter_content(DOWNLOAD_CHUNK_BYTES))
-            for index, entry in enumerate(report.entries()):
+            for index, entry in enumerate(_download_once(api, job, label, stats, timing)):
                 if index >= yielded:
                     yielded += 1
                     yield entry
-            if report.total is not None and report.total != yielded:
-                logger.warning(
-                    "%s: file says total=%s but held %s entries.", label, report.total, yielded
-                )
             return
-        except (
-            requests.ConnectionError,
-            requests.exceptions.ChunkedEncodingError,
-            ReportTruncatedError,
-        ) as error:
-            problems.append(f"download interrupted ({type(error).__name__})")
-            logger.warning("%s: download interrupted; downloading it again.", label)
-            stats.count_retry()
-            _wait_unless_last(api, timing, problems, _download_retry_wait(timing, problems))
-        except ReportFormatError as error:
-            raise _system_error(f"Talkdesk {label}: {error}.") from None
-        finally:
-            response.close()
+        except _AttemptFailed as failed:
+            problems.append(failed.problem)
+            if attempt < timing.max_download_attempts:
+                # After the last attempt the download fails at once instead.
+                api.sleep(_download_retry_wait(timing, attempt, failed.wait_s))
     raise transient_error(
         f"Could not download Talkdesk {label} after {len(problems)} attempts: {'; '.join(problems)}."
     )
 
 
-def _download_retry_wait(timing: JobTiming, problems: list[str]) -> float:
-    return capped_exponential(
-        timing.download_retry_wait_s, len(problems), timing.download_retry_cap_s
-    )
+def _download_once(
+    api: ReportApi, job: FinishedJob, label: str, stats: StreamStats, timing: JobTiming
+) -> Iterator[dict[str, Any]]:
+    """The file's entries through one fresh signed URL; raises _AttemptFailed to try again."""
+    signed_url = _signed_url(api, job, label)
+    if signed_url is None:
+        raise _AttemptFailed("file not ready", wait_s=timing.file_not_ready_wait_s)
+    with api.download(signed_url) as response:
+        if read_answer(Step.DOWNLOAD, response, label) is JobAnswer.REFUSED_URL:
+            logger.warning(
+                "%s: storage refused the signed URL (HTTP %s); asking for a fresh one.",
+                label,
+                response.status_code,
+            )
+            stats.count_retry()
+            raise _AttemptFailed(f"storage HTTP {response.status_code}")
+        stats.count_page()
+        try:
+            yield from report_entries(response.iter_content(DOWNLOAD_CHUNK_BYTES))
+        except (
+            requests.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+            ReportTruncatedError,
+        ) as error:
+            logger.warning("%s: download interrupted; downloading it again.", label)
+            stats.count_retry()
+            raise _AttemptFailed(f"download interrupted ({type(error).__name__})") from None
+        except ReportFormatError as error:
+            raise system_error(f"Talkdesk {label}: {error}.") from None
 
 
-def _wait_unless_last(api: ReportApi, timing: JobTiming, problems: list[str], wait: float) -> None:
-    """Wait before the next attempt; after the last one the download fails at once instead."""
-    if len(problems) < timing.max_download_attempts:
-        api.sleep(wait)
+def _download_retry_wait(timing: JobTiming, attempt: int, wait_s: float | None) -> float:
+    if wait_s is not None:
+        return wait_s
+    return capped_exponential(timing.download_retry_wait_s, attempt, timing.download_retry_cap_s)
 
 
 def _signed_url(api: ReportApi, job: FinishedJob, label: str) -> str | None:
-    """Follow `files/{id}` one hop, with the bearer token, to the signed storage URL."""
+    """Follow `files/{id}` one hop, with the bearer token, to the signed storage URL; None while
+    the file is not uploaded yet."""
     with api.send("GET", job.files_url) as response:
-        if response.status_code in REDIRECT_CODES and response.headers.get("Location"):
-            signed_url = urljoin(job.files_url, response.headers["Location"])
-            if not is_secure_url(signed_url):
-                raise _system_error(
-                    f"Talkdesk {label}: the download URL is not https; refusing it."
-                )
-            return signed_url
-        if response.status_code == 200:
-            return None  # the job body again: the file is not uploaded yet
-        raise transient_error(
-            f"Talkdesk {label}: the file endpoint answered HTTP {response.status_code}"
-            f"{_api_error(response)} (files are kept for 30 days)."
-        )
+        if read_answer(Step.FILE_URL, response, label) is JobAnswer.NOT_READY:
+            return None
+        signed_url = urljoin(job.files_url, response.headers["Location"])
+    if not is_secure_url(signed_url):
+        raise system_error(f"Talkdesk {label}: the download URL is not https; refusing it.")
+    return signed_url
 
 
 def _job_body(response: requests.Response) -> dict[str, Any]:
@@ -392,28 +372,3 @@ def _job_body(response: requests.Response) -> dict[str, Any]:
         return {}
     job = body.get("job")
     return job if isinstance(job, dict) else body
-
-
-def _api_error(response: requests.Response) -> str:
-    """Talkdesk's `{code, message, description, fields}` error details, shortened."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if not isinstance(body, dict):
-        return ""
-    parts = [str(body[key]) for key in ("code", "message", "description") if body.get(key)]
-    fields = body.get("fields")
-    if isinstance(fields, list):
-        parts += [
-            f"{item.get('name')}: {item.get('description')}"
-            for item in fields
-            if isinstance(item, dict)
-        ]
-    return f": {'; '.join(parts)[:300]}" if parts else ""
-
-
-def _system_error(message: str) -> AirbyteTracedException:
-    return AirbyteTracedException(
-        message=message, internal_message=message, failure_type=FailureType.system_error
-    )

@@ -66,7 +66,7 @@ def test_every_stream_delayed_by_its_documented_freshness_is_continued_without_l
         assert_valid(SCHEMAS[stream], first.records(stream) + second.records(stream))
         # The last estimate of a read is its row count, known once its last window is read.
         assert estimates(second, stream)[-1] == len(second.records(stream)), stream
-        assert second.summaries()[stream]["rows"] == str(len(second.records(stream)))
+        assert second.summaries()[stream]["records"] == str(len(second.records(stream)))
 
 
 def test_calls_are_read_in_both_layouts_when_the_payload_changes_mid_history() -> None:

@@ -29,7 +29,8 @@ def test_120_day_history_of_all_streams_is_read_exactly_once_with_bounded_concur
     assert summaries["calls"]["jobs"] == "4" and summaries["calls"]["pages"] == "4"
     assert int(summaries["calls"]["records"]) == len(output.records("calls"))
     assert summaries["calls"]["windows"] == "4/4"
-    assert int(summaries["calls"]["rows"]) == len(output.records("calls"))
+    # The stream's own jobs that ran at once, within the sync's bound.
+    assert 1 <= int(summaries["calls"]["peak_concurrency"]) <= 4
 
 
 def test_full_refresh_with_the_final_state_fed_back_reads_everything_again() -> None:

@@ -223,7 +223,7 @@ class FreshdeskStream(ReadsBySlice, HttpStream, ABC):
                 return
 
     def fetch_page(self, path: str, query: Mapping[str, Any]) -> Page:
-        with self.stats.request_in_flight():
+        with self.stats.work_in_flight():
             _, response = self.http.send_request(
                 http_method="GET",
                 url=f"{self.url_base}{path}",

@@ -88,3 +88,26 @@ def test_an_unreachable_host_is_retried_before_the_region_hint() -> None:
         assert mock.call_count == 3  # token + two attempts
     assert "(ConnectTimeout)" in (caught.value.message or "")
     assert clock.sleeps == [1.0]
+
+
+def test_a_5xx_after_several_429s_waits_the_first_transient_wait() -> None:
+    # Each kind of wait grows with its own count: three 429s do not make the first 5xx the fourth
+    # transient failure.
+    clock = FakeClock()
+    api = api_stream(clock)
+    with requests_mock.Mocker() as mock:
+        mock.post(TOKEN_URL, json=token_body())
+        mock.get(
+            job_url(),
+            [
+                {"status_code": 429},
+                {"status_code": 429},
+                {"status_code": 429},
+                {"status_code": 502},
+                {"status_code": 429},
+                {"status_code": 200, "json": {}},
+            ],
+        )
+        assert api.send("GET", job_url()).status_code == 200
+    assert clock.sleeps == [5.0, 10.0, 20.0, 1.0, 40.0]
+    assert api.stats.rate_limit_waits == 4 and api.stats.retries == 1

@@ -87,6 +87,17 @@ def test_each_window_is_checkpointed_right_after_its_records() -> None:
     assert states(output)[0] == {"end_at": first_end}
 
 
+def test_the_summary_shows_only_figures_the_stream_counted() -> None:
+    output, _, _ = run_read(fail_second_window=False)
+    (line,) = [m.log.message for m in output.logs if "Sync summary: stream=calls" in m.log.message]
+    figures = dict(pair.split("=", 1) for pair in line.split()[2:])
+    # No child streams to skip; the rows are the records, shown once.
+    assert "skipped_children" not in figures and "rows" not in figures
+    assert (figures["records"], figures["jobs"], figures["windows"]) == ("6", "2", "2/2")
+    # Two jobs on a pool of several workers: one or both ran at once, but some ran.
+    assert figures["peak_concurrency"] in {"1", "2"}
+
+
 def test_state_stays_at_the_last_complete_window_when_a_later_window_fails() -> None:
     output, start, first_end = run_read(fail_second_window=True)
     assert [r.record.data["call_id"] for r in output.records] == [f"{start}#{i}" for i in range(3)]
@@ -111,5 +122,24 @@ def test_a_stream_with_nothing_new_to_read_creates_no_job_and_says_why() -> None
     assert output.records == [] and not output.errors
     summary = [m.log.message for m in output.logs if "Sync summary: stream=calls" in m.log.message]
     assert summary and summary[0].endswith(
-        "jobs=0 skipped_children=0 peak_concurrency=0 windows=0/0 rows=0 skipped=up_to_date"
+        "jobs=0 peak_concurrency=0 windows=0/0 skipped=up_to_date"
     )
+
+
+class TypedAsText(FakeExplore):
+    """A report that sends a number column as text and an id as a number."""
+
+    def file(self, request, context) -> dict:
+        start = self.timespans[request.path.rsplit("/", 1)[1].removesuffix(".json")]["from"]
+        return report_body([{"call_id": 7, "end_at": start, "talk_time": "42"}])
+
+
+def test_rows_reach_the_destination_typed_as_their_schema_says() -> None:
+    start = (utc_now() - timedelta(days=3)).replace(microsecond=0)
+    config = raw_config(start_date=format_utc(start), window_in_days=7)
+    catalog = CatalogBuilder().with_stream("calls", SyncMode.incremental).build()
+    with requests_mock.Mocker() as mock:
+        TypedAsText(mock, None)
+        output = read(SourceTalkdeskExplore(), config, catalog)
+    (record,) = [r.record.data for r in output.records]
+    assert record == {"call_id": "7", "end_at": format_utc(start), "talk_time": 42.0}
