@@ -203,8 +203,9 @@ def read_start(stream: IncrementalStream) -> datetime:
 
 
 class RowProgress:
-    """A stream's rows estimate while its slices run on many workers: the count, or the rows of
-    the counted views read so far if more, plus the rows read of the views the count leaves out."""
+    """A stream's rows estimate while its slices run on many workers: the count (or the rows of
+    the counted views read so far, if more; once every counted view was read, just those rows),
+    plus the rows read of the views the count leaves out."""
 
     def __init__(self, name: str, counted_views: tuple[str, ...]) -> None:
         self._name = name
@@ -214,6 +215,7 @@ class RowProgress:
         self._counted: int | None = None
         self._rows_counted_views = 0
         self._rows_other_views = 0
+        self._views_read: set[str] = set()
 
     def count_once(self, count: Callable[[], int | None]) -> AirbyteMessage | None:
         """The first slice to start asks for the count (the others wait for it): its estimate."""
@@ -230,12 +232,15 @@ class RowProgress:
         with self._lock:
             if view in self._counted_views:
                 self._rows_counted_views += rows
+                self._views_read.add(view)
             else:
                 self._rows_other_views += rows
             return self._message()
 
     def _message(self) -> AirbyteMessage:
-        counted = max(self._counted or 0, self._rows_counted_views)
+        counted = self._rows_counted_views
+        if not self._views_read.issuperset(self._counted_views):
+            counted = max(self._counted or 0, counted)
         return row_estimate(self._name, None, counted + self._rows_other_views)
 
 

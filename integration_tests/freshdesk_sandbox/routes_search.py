@@ -45,8 +45,8 @@ def _search_tickets(call: Call) -> dict[str, Any]:
     store = call.store
     # updated_since at the epoch: every ticket of the default list, without its 30-day window.
     rows = store.tickets(filter_name=None, since=0, order_by="created_at", order_type="desc")
-    indexed = _indexed_before(call)
-    found = [r for r in rows if r.base["updated_at"] <= indexed and matches(r.base)]
+    indexed = _indexed(call)
+    found = [r for r in rows if indexed(r.base) and matches(r.base)]
     shown = found[(page - 1) * SEARCH_PAGE_SIZE : page * SEARCH_PAGE_SIZE]
     results = [
         serialize_ticket(r, frozenset(), store.company_name(r.base["company_id"])) for r in shown
@@ -63,16 +63,21 @@ def _search_contacts(call: Call) -> dict[str, Any]:
         *store.contacts(state=None, since=None),
         *store.contacts(state="blocked", since=None),
     ]
-    indexed = _indexed_before(call)
-    found = [c for c in rows if c["updated_at"] <= indexed and matches(c)]
+    indexed = _indexed(call)
+    found = [c for c in rows if indexed(c) and matches(c)]
     found.sort(key=lambda c: c["id"])
     shown = found[(page - 1) * SEARCH_PAGE_SIZE : page * SEARCH_PAGE_SIZE]
     return {"results": [dict(c) for c in shown], "total": len(found)}
 
 
-def _indexed_before(call: Call) -> str:
+def _indexed(call: Call) -> Predicate:
+    """Whether the index has caught up with a record's last change."""
     lag = call.store.settings.search_index_lag_seconds
-    return to_z(int(call.store.clock.now() - lag))
+    if not lag:
+        # Mutations may stamp a second or two ahead of the clock; without a lag all are found.
+        return lambda _record: True
+    before = to_z(int(call.store.clock.now() - lag))
+    return lambda record: record["updated_at"] <= before
 
 
 def _page(call: Call) -> int:
