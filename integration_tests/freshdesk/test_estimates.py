@@ -4,6 +4,7 @@ a few credits a sync whatever the account's size, and never a reason for a sync 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -90,7 +91,7 @@ def test_an_incremental_count_covers_the_whole_start_day(sandbox_with) -> None:
     # A cursor in the middle of a day on which tickets were updated before it, too.
     cursor = next(
         later["updated_at"]
-        for earlier, later in zip(listed[len(listed) // 2 :], listed[len(listed) // 2 + 1 :])
+        for earlier, later in pairwise(listed[len(listed) // 2 :])
         if earlier["updated_at"][:10] == later["updated_at"][:10]
         and earlier["updated_at"] < later["updated_at"]
     )
