@@ -43,7 +43,8 @@ from source_freshdesk.streams.base import DEFAULT_VIEW, IncrementalStream, Viewe
 
 # The list's maximum page size: the fewer pages, the fewer probes.
 PROBE_PAGE_SIZE = 100
-# Pages probed are 1, 16, 256, ... until one is not full; 16x steps reach 1.6M entries in 5 probes.
+# After the full first page, pages 16, 256, ... are probed until one is not full: 5 probes reach
+# page 1,048,576 (100 million entries).
 PROBE_STEP = 16
 MAX_PAGE_PROBES = 8
 # A conversations estimate after the first batch, then every this many batches (1,000 tickets).

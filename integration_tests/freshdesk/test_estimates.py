@@ -165,3 +165,16 @@ def test_a_search_still_counting_in_its_index_only_lowers_the_first_estimate(
 
     assert estimates(output, "tickets")[0] == 0
     assert estimates(output, "tickets")[-1] == output.record_counts()["tickets"]
+
+
+def test_a_refused_time_entries_probe_leaves_what_the_stream_read(sandbox_with) -> None:
+    sandbox = sandbox_with(time_entry_count=450)
+    # The plan loses timesheets right after the stream's first page: the probe is refused next.
+    sandbox.gate_feature("timesheets", after_requests=1)
+
+    output = sync(sandbox, ["time_entries"])
+
+    assert output.returncode == 0 and output.errors() == []
+    assert len(output.records("time_entries")) == 100
+    assert estimates(output, "time_entries") == [100]
+    assert any("No row estimate for 'time_entries'" in line for line in output.logs("WARN"))
