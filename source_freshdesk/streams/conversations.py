@@ -92,18 +92,24 @@ class Conversations(SliceEstimates, IncrementalStream):
         listed: set[int] = set()
         # The tickets the walk below will list, for the estimate (1 credit).
         self.progress.expect_tickets(search_total(self.estimate_client, "tickets", since))
+        # Each full batch is handed out once the next one has begun, so the walk is known to
+        # have ended before its last batch is read, and that read can give the final estimate.
+        held: StreamSlice | None = None
         batch: list[Record] = []
         for ticket in self.tickets.walk(DEFAULT_VIEW, since):
             if self.read_archive and isinstance(ticket.get("id"), int):
                 listed.add(ticket["id"])
+            if held is not None:
+                yield held
+                held = None
             batch.append(ticket)
             if len(batch) == self.tickets_per_slice:
                 self.progress.tickets_walked(len(batch))
-                yield self._slice(batch)
-                batch = []
+                held, batch = self._slice(batch), []
         self.progress.tickets_walked(len(batch))
-        # Before the last batch is handed out, so its read can tell the estimate is final.
         self.progress.walk_finished()
+        if held is not None:
+            yield held
         if batch:
             yield self._slice(batch)
         if self.read_archive:

@@ -8,7 +8,13 @@ import random
 import pytest
 import requests
 
-from source_freshdesk.estimates import MAX_PAGE_PROBES, PROBE_PAGE_SIZE, probe_list_length
+from source_freshdesk.estimates import (
+    CONVERSATION_BATCHES_PER_ESTIMATE,
+    MAX_PAGE_PROBES,
+    PROBE_PAGE_SIZE,
+    ConversationsProgress,
+    probe_list_length,
+)
 from unit_tests.freshdesk.conftest import (
     BASE,
     page_response,
@@ -85,3 +91,21 @@ def test_a_failed_probe_costs_one_request_and_the_stream_reads_on(api, probe_ans
     assert pages == ["1", "16", "2"]  # one try: never retried
     estimates = [m.trace.estimate.row_estimate for m in output.trace_messages if m.trace.estimate]
     assert estimates == [130]  # only the one after the slice, from what was read
+
+
+def conversations_estimate(message) -> int:
+    return message.trace.estimate.row_estimate
+
+
+def test_conversations_extrapolate_the_counted_tickets_until_the_walk_has_listed_them_all() -> None:
+    progress = ConversationsProgress("conversations")
+    progress.expect_tickets(100)
+    progress.tickets_walked(40)
+    # 20 tickets read with 60 conversations: 3 a ticket for the 80 tickets still to read.
+    assert conversations_estimate(progress.batch_read(20, 60)) == 60 + 3 * 80
+    for _ in range(CONVERSATION_BATCHES_PER_ESTIMATE - 1):
+        assert progress.batch_read(0, 0) is None  # between the periodic estimates: none
+    progress.tickets_walked(10)
+    progress.walk_finished()  # the walk listed 50 tickets, not the 100 counted
+    assert conversations_estimate(progress.batch_read(20, 20)) == 80 + 2 * 10
+    assert conversations_estimate(progress.batch_read(10, 5)) == 85  # the last batch: exact
