@@ -552,6 +552,8 @@ def freshdesk_tickets(http: requests_mock.Mocker) -> None:
     http.get(
         re.compile(f"^{FD_BASE}tickets"), json=[], headers={"Content-Type": "application/json"}
     )
+    # The tickets estimate's count.
+    http.get(f"{FD_BASE}search/tickets", json={"results": [], "total": 0})
 
 
 def tickets_since(result: Run) -> dict[str, str]:
@@ -559,7 +561,7 @@ def tickets_since(result: Run) -> dict[str, str]:
     since: dict[str, str] = {}
     for request in result.requests:
         parts = urlsplit(request.url)
-        if not parts.path.endswith("/tickets"):  # e.g. the custom field definitions
+        if not parts.path.endswith("/api/v2/tickets"):  # not the field definitions or the search
             continue
         query = parse_qs(parts.query)
         since.setdefault(query.get("filter", ["default"])[0], query["updated_since"][0])

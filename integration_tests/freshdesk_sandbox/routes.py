@@ -552,8 +552,9 @@ def build_routes(legacy_skills_route_404: bool) -> list[Route]:
     ]
     # The endpoints beyond Airbyte's 28 streams live in their own module, which builds on this one.
     from .routes_more import more_routes
+    from .routes_search import search_routes
 
-    routes += more_routes()
+    routes += more_routes() + search_routes()
     if not legacy_skills_route_404:
         routes.append(_r("skills", _all("skills"), admin_only=True, feature="skills"))
     return routes

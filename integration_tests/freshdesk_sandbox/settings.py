@@ -79,6 +79,9 @@ class SandboxSettings:
     rate_limit_contacts_list: int | None = None
     retry_after: RetryAfterStyle = "int"
 
+    # The Filter (search) API finds a record only this long after its last change (index lag).
+    search_index_lag_seconds: float = 0.0
+
     # The activities export answers 404 ("not ready") this many times per day before serving it.
     activities_not_ready_answers: int = 0
 

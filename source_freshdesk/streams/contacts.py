@@ -10,15 +10,17 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from source_freshdesk.estimates import EstimatedRows, SearchCount
 from source_freshdesk.streams.base import DEFAULT_VIEW, Record, ViewedStream
 from source_freshdesk.streams.custom_fields import TypedCustomFields
 
 
-class Contacts(TypedCustomFields, ViewedStream):
+class Contacts(EstimatedRows, TypedCustomFields, ViewedStream):
     endpoint = "contacts"
     fields_endpoint = "contact_fields"
     since_param = "_updated_since"  # the list is alphabetical: not sorted by the cursor
     views = (DEFAULT_VIEW, "blocked", "deleted")
+    row_count = SearchCount("contacts", views=(DEFAULT_VIEW, "blocked"))  # no deleted ones
 
     def fetch(
         self, stream_slice: Mapping[str, Any], lower_bound: datetime | None

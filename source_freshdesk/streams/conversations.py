@@ -6,9 +6,16 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from datetime import datetime
 from typing import Any
 
+from airbyte_cdk.models import AirbyteMessage
 from airbyte_cdk.sources.types import StreamSlice
 
 from connector_common.stats import StreamStats
+from source_freshdesk.estimates import (
+    ConversationsProgress,
+    EstimateClient,
+    SliceEstimates,
+    search_total,
+)
 from source_freshdesk.state import EPOCH, format_datetime, parse_datetime
 from source_freshdesk.streams.archived import ArchiveProbes, walk_started_now
 from source_freshdesk.streams.base import (
@@ -25,7 +32,7 @@ ARCHIVE_KEY = "archived"  # the state's key for the archive probes, and the mark
 ARCHIVED_IDS = "archived_ticket_ids"  # the slice key of a batch of archive probes
 
 
-class Conversations(IncrementalStream):
+class Conversations(SliceEstimates, IncrementalStream):
     """Conversations of every ticket updated since the saved state, a slice per batch of tickets.
 
     The state is the parent's cursor (`ticket_updated_at`): tickets come in updated_at order, so
@@ -60,6 +67,8 @@ class Conversations(IncrementalStream):
         self.read_archive = read_archive
         # Only ids and cursors are needed from the parent: no includes, so 1 credit per page.
         self.tickets = Tickets(context, stats=self.stats, includes=())
+        self.progress = ConversationsProgress(self.name)
+        self.estimate_client = EstimateClient(self)
 
     # State: {"ticket_updated_at": ..., "archived": {"probed_up_to": ..., "walked_at": ...}}.
     @property
@@ -81,14 +90,26 @@ class Conversations(IncrementalStream):
         walk_started = walk_started_now()
         # Tickets whose conversations this read lists are never also probed in the archive.
         listed: set[int] = set()
+        # The tickets the walk below will list, for the estimate (1 credit).
+        self.progress.expect_tickets(search_total(self.estimate_client, "tickets", since))
+        # Each full batch is handed out once the next one has begun, so the walk is known to
+        # have ended before its last batch is read, and that read can give the final estimate.
+        held: StreamSlice | None = None
         batch: list[Record] = []
         for ticket in self.tickets.walk(DEFAULT_VIEW, since):
             if self.read_archive and isinstance(ticket.get("id"), int):
                 listed.add(ticket["id"])
+            if held is not None:
+                yield held
+                held = None
             batch.append(ticket)
             if len(batch) == self.tickets_per_slice:
-                yield self._slice(batch)
-                batch = []
+                self.progress.tickets_walked(len(batch))
+                held, batch = self._slice(batch), []
+        self.progress.tickets_walked(len(batch))
+        self.progress.walk_finished()
+        if held is not None:
+            yield held
         if batch:
             yield self._slice(batch)
         if self.read_archive:
@@ -145,6 +166,12 @@ class Conversations(IncrementalStream):
             for ticket_id in stream_slice.get("ticket_ids", []):
                 yield from self._conversations_of(ticket_id)
         self.finish_slice(stream_slice)
+
+    def estimate_after(self, stream_slice: Mapping[str, Any], rows: int) -> AirbyteMessage | None:
+        if ARCHIVED_IDS in stream_slice:
+            self.progress.other_rows_read(rows)
+            return None
+        return self.progress.batch_read(len(stream_slice.get("ticket_ids", [])), rows)
 
     def _conversations_of(self, ticket_id: Any) -> Iterator[Record]:
         try:

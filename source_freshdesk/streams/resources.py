@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+from source_freshdesk.estimates import EstimatedRows, PageProbes
 from source_freshdesk.streams.admin import TicketFields
 from source_freshdesk.streams.base import (
     ChildStream,
@@ -38,10 +39,11 @@ class SatisfactionRatings(IncrementalStream):
     uses_lookback = True
 
 
-class TimeEntries(IncrementalStream):
+class TimeEntries(EstimatedRows, IncrementalStream):
     endpoint = "time_entries"
     since_param = "executed_after"  # filters executed_at; updated_at moves later (running timers)
     uses_lookback = True
+    row_count = PageProbes()  # no count or search for time entries
 
 
 # -- incremental, filtered client-side on updated_at ------------------------------------------

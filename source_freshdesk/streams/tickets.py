@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connector_common.stats import StreamStats
+from source_freshdesk.estimates import EstimatedRows, SearchCount
 from source_freshdesk.pagination import MAX_TICKET_PAGES, PAGE_SIZE, next_page_params
 from source_freshdesk.state import (
     EPOCH,
@@ -90,7 +91,7 @@ class BoundarySecond:
         self.second = None
 
 
-class Tickets(TypedCustomFields, ViewedStream):
+class Tickets(EstimatedRows, TypedCustomFields, ViewedStream):
     """Every view is walked by keyset (see walk), sorted by updated_at, so each view's cursor
     advances as its records are emitted."""
 
@@ -100,6 +101,7 @@ class Tickets(TypedCustomFields, ViewedStream):
     state_checkpoint_interval = PAGE_SIZE
     includes: tuple[str, ...] = ("description", "requester", "stats")
     views = TICKET_VIEWS
+    row_count = SearchCount("tickets")  # the search leaves deleted and spam out
 
     def __init__(
         self,

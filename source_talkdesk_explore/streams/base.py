@@ -16,16 +16,7 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin
 
 import requests
-from airbyte_cdk.models import (
-    AirbyteEstimateTraceMessage,
-    AirbyteMessage,
-    AirbyteTraceMessage,
-    ConfiguredAirbyteStream,
-    EstimateType,
-    SyncMode,
-    TraceType,
-    Type,
-)
+from airbyte_cdk.models import AirbyteMessage, ConfiguredAirbyteStream, SyncMode
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.streams import CheckpointMixin, Stream
 from airbyte_cdk.sources.streams.core import StreamData
@@ -33,7 +24,8 @@ from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.sources.utils.schema_helpers import InternalConfig
 from airbyte_cdk.sources.utils.slice_logger import SliceLogger
 
-from connector_common.datetimes import format_utc, utc_now
+from connector_common.datetimes import format_utc
+from connector_common.estimates import row_estimate
 from connector_common.record_coercion import SchemaCoercion
 from connector_common.slice_reading import ReadsBySlice
 from connector_common.stats import COUNTERS, StreamStats
@@ -237,21 +229,9 @@ class ExploreReportStream(ReadsBySlice, Stream, CheckpointMixin):
         """Hook for per-report record fixes; entries are emitted as Talkdesk sends them."""
         return entry
 
-    def estimate(self, row_estimate: int) -> AirbyteMessage:
+    def estimate(self, rows: int) -> AirbyteMessage:
         """An ESTIMATE trace of this stream's rows, for the platform's progress display."""
-        return AirbyteMessage(
-            type=Type.TRACE,
-            trace=AirbyteTraceMessage(
-                type=TraceType.ESTIMATE,
-                emitted_at=utc_now().timestamp() * 1000,
-                estimate=AirbyteEstimateTraceMessage(
-                    name=self.name,
-                    namespace=self.namespace,
-                    type=EstimateType.STREAM,
-                    row_estimate=row_estimate,
-                ),
-            ),
-        )
+        return row_estimate(self.name, self.namespace, rows)
 
     def _ticket_for(self, stream_slice: Mapping[str, Any] | None) -> JobTicket:
         cursor_slice = getattr(stream_slice, "cursor_slice", stream_slice) or {}
