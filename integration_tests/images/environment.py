@@ -21,8 +21,9 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / ".ci" / "images"
 REQUIRED = "HELPDESK_IMAGES_REQUIRED"
-# What `.ci/images` exports besides the tags: the API socket and the podman settings it runs with.
-API_VARIABLES = ("DOCKER_HOST", "CONTAINERS_CONF")
+# What `.ci/images` exports besides the tags: the API socket, the podman settings it runs with, and
+# the PATH with its `docker` (which runs containers on the host's network) first.
+API_VARIABLES = ("PATH", "DOCKER_HOST", "CONTAINERS_CONF")
 
 
 def tag_variable(connector: str) -> str:
