@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     images = _images()
-    print(f"{'image':<52} {'size MB':>8} {'spec median s':>14} {'min s':>6} {'max s':>6}")
+    print(f"{'image':<56} {'size MB':>8} {'spec median s':>14} {'min s':>6} {'max s':>6}")
     for connector in CONNECTORS:
         image = images.image(connector)
         size_mb = inspect(image)["Size"] / 1e6
@@ -44,7 +44,7 @@ def main() -> None:
                 sys.exit(f"`spec` failed in {image}:\n{output.stderr[-2000:]}")
             seconds.append(output.seconds)
         print(
-            f"{image:<52} {size_mb:>8.0f} {statistics.median(seconds):>14.2f} "
+            f"{image:<56} {size_mb:>8.0f} {statistics.median(seconds):>14.2f} "
             f"{min(seconds):>6.2f} {max(seconds):>6.2f}"
         )
     podman = subprocess.run(
