@@ -1,7 +1,8 @@
 # One Dockerfile, two images. Pick the connector with a build argument:
 #   docker build --build-arg CONNECTOR_NAME=source-freshdesk        --build-arg CONNECTOR_VERSION=0.1.0 -t helpdesk-airbyte/source-freshdesk:0.1.0 .
 #   docker build --build-arg CONNECTOR_NAME=source-talkdesk-explore --build-arg CONNECTOR_VERSION=0.1.0 -t helpdesk-airbyte/source-talkdesk-explore:0.1.0 .
-# integration_tests/packaging replays these steps in a virtualenv (CI has no Docker daemon), so keep
+# .ci/images builds both with podman for the image tests; integration_tests/packaging also replays
+# these steps in a virtualenv (for machines without an engine), so keep
 # every step expressible as COPY / RUN / ENV and keep heredocs out (hadolint cannot parse them).
 
 # Airbyte's Python connector base (Python 3.11, user `airbyte`), pinned by digest for reproducible images.

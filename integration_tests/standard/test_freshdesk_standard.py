@@ -18,6 +18,7 @@ from integration_tests.freshdesk_sandbox import FreshdeskSandbox
 from source_freshdesk import SourceFreshdesk
 
 from .catalog_checks import CATALOG_WARNINGS_ARE_ERRORS
+from .image_tests import OnTheBuiltImages
 from .sandbox_accounts import (
     FRESHDESK_ROOT,
     acceptance_config,
@@ -32,7 +33,7 @@ CONNECTOR_ROOT = FRESHDESK_ROOT
 pytestmark = CATALOG_WARNINGS_ARE_ERRORS
 
 
-class TestFreshdeskStandard(SourceTestSuiteBase):
+class TestFreshdeskStandard(OnTheBuiltImages, SourceTestSuiteBase):
     sandbox: FreshdeskSandbox | None = None
 
     @classmethod

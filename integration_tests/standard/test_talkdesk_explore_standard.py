@@ -20,6 +20,7 @@ from integration_tests.talkdesk_sandbox import TalkdeskSandbox
 from source_talkdesk_explore import SourceTalkdeskExplore
 
 from .catalog_checks import CATALOG_WARNINGS_ARE_ERRORS
+from .image_tests import OnTheBuiltImages
 from .sandbox_accounts import (
     TALKDESK_ROOT,
     recent_talkdesk_account,
@@ -38,7 +39,7 @@ STREAMS = talkdesk_stream_names()
 pytestmark = CATALOG_WARNINGS_ARE_ERRORS
 
 
-class TestTalkdeskExploreStandard(SourceTestSuiteBase):
+class TestTalkdeskExploreStandard(OnTheBuiltImages, SourceTestSuiteBase):
     sandbox: TalkdeskSandbox | None = None
 
     @classmethod
