@@ -14,6 +14,7 @@ from connector_common.datetimes import parse_datetime
 from connector_common.errors import config_error, invalid_configuration
 from connector_common.hosts import is_loopback_host
 from connector_common.timeouts import DEFAULT_REQUEST_TIMEOUT_S, RequestTimeoutSeconds
+from source_freshdesk.rate_limit import SubscriptionTier
 
 API_PATH = "/api/v2/"
 DEFAULT_LOOKBACK_DAYS = 14
@@ -102,6 +103,7 @@ class _RawConfig(BaseModel):
     num_workers: int = Field(default=DEFAULT_NUM_WORKERS, ge=1, le=MAX_NUM_WORKERS)
     archived_tickets_max_probes: int = Field(default=DEFAULT_ARCHIVED_PROBES, ge=0)
     request_timeout_seconds: RequestTimeoutSeconds = DEFAULT_REQUEST_TIMEOUT_S
+    subscription_tier: SubscriptionTier | None = None
 
 
 class FreshdeskConfig(BaseModel):
@@ -115,6 +117,8 @@ class FreshdeskConfig(BaseModel):
     num_workers: int
     archived_tickets_max_probes: int = 0
     request_timeout_seconds: int = DEFAULT_REQUEST_TIMEOUT_S
+    # None: the list endpoints' own limits follow the plan X-RateLimit-Total names.
+    subscription_tier: SubscriptionTier | None = None
 
     @property
     def request_timeout(self) -> tuple[float, float]:
@@ -137,4 +141,5 @@ class FreshdeskConfig(BaseModel):
             num_workers=raw.num_workers,
             archived_tickets_max_probes=raw.archived_tickets_max_probes,
             request_timeout_seconds=raw.request_timeout_seconds,
+            subscription_tier=raw.subscription_tier,
         )
