@@ -4,15 +4,15 @@ Freshdesk limits the account per minute and, inside that, the tickets list and t
 each have a per-minute limit of their own (Growth 200 / 20 / 20, Pro 400 / 100 / 100,
 Enterprise 700 / 200 / 200). Each of those scopes is budgeted on its own, before a request
 leaves (`acquire_call`) and from every response:
-- The account: `requests_per_minute` (optional) is a hard cap in credits under everything.
-  Requests are spaced evenly at that rate instead of bursting at the start of each window:
-  Freshdesk counts credits per fixed window, and a burst of parallel workers would overrun it.
-  Without a cap the budget paces itself from Freshdesk's X-RateLimit-Total / X-RateLimit-Remaining
-  headers: once the remaining credits fall into a small reserve, requests are spaced at the
-  account's sustainable rate.
+- Every scope keeps to its limit counted in credits over any window of a minute (plus a margin
+  for arrival jitter), so whatever minute the server counts in, it never sees more from us.
+- The account: its limit is X-RateLimit-Total, once an answer has said it. On top,
+  `requests_per_minute` (optional) is a hard cap in credits under everything, spaced evenly
+  instead of bursting at the start of each window. Without a cap the budget also paces from
+  X-RateLimit-Remaining: once the remaining credits fall into a small reserve (other
+  integrations spend the same account), requests are spaced at the account's sustainable rate.
 - A list endpoint (GET tickets, GET contacts): its requests also keep to the list's own limit,
-  counted in credits over any window of a minute (plus a margin for arrival jitter), so whatever
-  minute the server counts in, it never sees more. The limit comes from `subscription_tier` when
+  so a list waiting for its window holds up no other request. The limit comes from `subscription_tier` when
   set, else from the plan whose account limit X-RateLimit-Total names; until the first answer
   says, the smallest plan's (Growth) applies. An account limit that names no plan (trial, custom
   contracts) has no published list limits: the account budget and the 429 rule below cover it.
@@ -50,11 +50,11 @@ RESERVE_FRACTION = 0.1
 # Pace a configured cap a little below it: requests sent at exactly the cap's spacing still arrive
 # with jitter, and one extra arrival in a window is a 429.
 CAP_PACING_FACTOR = 0.98
-# A list scope counts its credits over this long a span, the same margin for the same jitter.
-LIST_WINDOW_SECONDS = WINDOW_SECONDS / CAP_PACING_FACTOR
-# A list request waiting for its scope looks again this often: the plan may become known (or
-# change) meanwhile, and a slot computed under the old limit would be kept needlessly.
-LIST_RECHECK_SECONDS = 1.0
+# Each scope counts its credits over this long a span, the same margin for the same jitter.
+SCOPE_WINDOW_SECONDS = WINDOW_SECONDS / CAP_PACING_FACTOR
+# A request waiting for its scope's window looks again this often: the plan may become known
+# meanwhile, and a slot computed under the old limit would be kept needlessly.
+RECHECK_SECONDS = 1.0
 # A 429 without a usable Retry-After still pauses its scope this long.
 DEFAULT_RATE_LIMIT_PAUSE_SECONDS = 5.0
 
@@ -192,7 +192,7 @@ class SharedPause:
 
 
 class CreditWindow:
-    """The credits sent over the last LIST_WINDOW_SECONDS: a request goes only if they and its
+    """The credits sent over the last SCOPE_WINDOW_SECONDS: a request goes only if they and its
     own stay within the limit (thread-safe). Unlike even spacing, this holds for requests of
     different costs too: three 7-credit pages spaced evenly at 20 a minute put 21 credits into
     one fixed minute."""
@@ -207,7 +207,7 @@ class CreditWindow:
         """Count the request as sent now and return 0, or return how long until it may be."""
         with self._lock:
             now = self._clock()
-            while self._sent and self._sent[0][0] <= now - LIST_WINDOW_SECONDS:
+            while self._sent and self._sent[0][0] <= now - SCOPE_WINDOW_SECONDS:
                 self._in_window -= self._sent.popleft()[1]
             # A request dearer than the whole limit goes alone once the window is empty.
             if self._sent and self._in_window + credits > limit:
@@ -215,17 +215,19 @@ class CreditWindow:
                 for sent_at, spent in self._sent:
                     freed += spent
                     if freed >= needed or freed == self._in_window:
-                        return max(0.0, sent_at + LIST_WINDOW_SECONDS - now)
+                        return max(0.0, sent_at + SCOPE_WINDOW_SECONDS - now)
             self._sent.append((now, credits))
             self._in_window += credits
             return 0.0
 
 
 class RateScope:
-    """What a 429 can exhaust: the pause it asks for, or the refusal when that is too long."""
+    """One limit: its credits over the last window, and what a 429 to it asks for (the pause,
+    or the refusal when that is too long)."""
 
     def __init__(self, name: str, clock: Clock) -> None:
         self.name = name
+        self.window = CreditWindow(clock)
         self.pause = SharedPause(clock)
         # Until when every request of the scope is refused: a 429 asked for longer than anyone waits.
         self.refusal = SharedPause(clock)
@@ -257,7 +259,6 @@ class FreshdeskAPIBudget(APIBudget):
         self.tier_limits = TIER_LIMITS[subscription_tier] if subscription_tier else None
         self.account = RateScope("account", clock)
         self.lists = {scope: RateScope(scope, clock) for scope in LIST_ENDPOINTS.values()}
-        self._windows = {scope: CreditWindow(clock) for scope in LIST_ENDPOINTS.values()}
         self._sleep = sleep
 
     def list_limit(self, scope: ListScope) -> int | None:
@@ -281,13 +282,16 @@ class FreshdeskAPIBudget(APIBudget):
         credits = request_credits(request)
         # The pause first: a slot reserved before it would be spent while nobody may send.
         self._wait(max(each.pause.remaining() for each in scopes))
-        if scope is not None and self._take_list_slot(scope, credits):
-            # The list's wait can be long; the account may have been paused meanwhile.
-            self._wait(self.account.pause.remaining())
+        # The list's slot before the account's: an account slot taken first would sit unused
+        # while the list waits for its window.
+        waited = any([self._take_slot(each, credits) for each in reversed(scopes)])
         if self.cap is not None:
-            self._wait(self.cap.delay_for(credits))
+            waited = self._wait(self.cap.delay_for(credits)) or waited
         else:
-            self._wait(self.pacer.delay_for_next_request())
+            waited = self._wait(self.pacer.delay_for_next_request()) or waited
+        if waited:
+            # A 429 that arrived while this request waited for its slot holds it too.
+            self._wait(max(each.pause.remaining() for each in scopes))
 
     def update_from_response(self, request: Any, response: Any) -> None:
         if not isinstance(response, requests.Response):
@@ -304,21 +308,29 @@ class FreshdeskAPIBudget(APIBudget):
             return self.lists[scope]
         return self.account
 
-    def _take_list_slot(self, scope: ListScope, credits: int) -> bool:
-        """Wait until the list's own limit lets the request go; True if that took any wait."""
+    def limit_of(self, scope: RateScope) -> int | None:
+        """A scope's credits per window: the account's as X-RateLimit-Total says, a list's own."""
+        if scope is self.account:
+            return self.pacer.total
+        return next(self.list_limit(name) for name, each in self.lists.items() if each is scope)
+
+    def _take_slot(self, scope: RateScope, credits: int) -> bool:
+        """Wait until the scope's window lets the request go; True if that took any wait. The
+        limit is looked up again after each short wait: the plan may become known meanwhile."""
         waited = False
-        while (limit := self.list_limit(scope)) is not None:
-            delay = self._windows[scope].try_send(credits, limit)
+        while (limit := self.limit_of(scope)) is not None:
+            delay = scope.window.try_send(credits, limit)
             if delay <= 0:
                 break
-            waited = True
-            self._wait(min(delay, LIST_RECHECK_SECONDS))
-            self._wait(self.lists[scope].pause.remaining())
+            waited = self._wait(min(delay, RECHECK_SECONDS))
+            self._wait(max(scope.pause.remaining(), self.account.pause.remaining()))
         return waited
 
-    def _wait(self, seconds: float) -> None:
+    def _wait(self, seconds: float) -> bool:
         if seconds > 0:
             self._sleep(seconds)
+            return True
+        return False
 
 
 def _header_int(response: requests.Response, name: str) -> int | None:

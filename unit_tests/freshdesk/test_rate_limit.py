@@ -12,7 +12,7 @@ from source_freshdesk import SourceFreshdesk
 from source_freshdesk.rate_limit import (
     CAP_PACING_FACTOR,
     DEFAULT_RATE_LIMIT_PAUSE_SECONDS,
-    LIST_WINDOW_SECONDS,
+    SCOPE_WINDOW_SECONDS,
     EvenPacer,
     FreshdeskAPIBudget,
     HeaderPacer,
@@ -180,14 +180,14 @@ def test_a_growth_contacts_list_sends_20_credits_then_waits_for_the_window() -> 
     budget = budget_on(clock, total=200)
     times = send_times(budget, clock, [CONTACTS] * 21)
     assert times[:20] == [0.0] * 20
-    assert times[20] == pytest.approx(LIST_WINDOW_SECONDS)
+    assert times[20] == pytest.approx(SCOPE_WINDOW_SECONDS)
 
 
 def test_three_seven_credit_ticket_pages_never_share_a_growth_minute() -> None:
     clock = SleepingClock()
     budget = budget_on(clock, total=200)
     times = send_times(budget, clock, [TICKETS_WITH_INCLUDES] * 3)
-    assert times == pytest.approx([0.0, 0.0, LIST_WINDOW_SECONDS])
+    assert times == pytest.approx([0.0, 0.0, SCOPE_WINDOW_SECONDS])
 
 
 def test_a_waiting_list_does_not_hold_up_other_endpoints_or_the_other_list() -> None:
@@ -210,13 +210,13 @@ def test_the_account_limit_in_the_headers_names_the_plan_and_its_list_limit(
     budget = budget_on(clock, total=total)
     times = send_times(budget, clock, [CONTACTS] * (contacts_per_window + 1))
     assert times[contacts_per_window - 1] == 0.0
-    assert times[contacts_per_window] == pytest.approx(LIST_WINDOW_SECONDS)
+    assert times[contacts_per_window] == pytest.approx(SCOPE_WINDOW_SECONDS)
 
 
 def test_before_any_answer_the_lists_keep_to_the_smallest_plan() -> None:
     clock = SleepingClock()
     budget = budget_on(clock)
-    assert send_times(budget, clock, [CONTACTS] * 21)[20] == pytest.approx(LIST_WINDOW_SECONDS)
+    assert send_times(budget, clock, [CONTACTS] * 21)[20] == pytest.approx(SCOPE_WINDOW_SECONDS)
 
 
 def test_a_list_waiting_under_the_smallest_plan_goes_once_an_answer_names_a_bigger_one() -> None:
@@ -246,7 +246,7 @@ def test_subscription_tier_sets_the_list_limits_over_what_the_headers_name(
     budget = budget_on(clock, total=400, tier=tier)
     times = send_times(budget, clock, [CONTACTS] * (limit + 1))
     assert times[limit - 1] == 0.0
-    assert times[limit] == pytest.approx(LIST_WINDOW_SECONDS)
+    assert times[limit] == pytest.approx(SCOPE_WINDOW_SECONDS)
 
 
 def test_requests_per_minute_still_caps_list_requests_under_their_own_limit() -> None:
@@ -297,3 +297,28 @@ def test_a_list_429_asking_hours_refuses_only_that_lists_requests() -> None:
         budget.acquire_call(prepared(CONTACTS))
     assert caught.value.failure_type == FailureType.transient_error
     assert clock.slept == []
+
+
+def test_the_account_keeps_to_its_total_over_any_window_whatever_the_endpoints() -> None:
+    clock = SleepingClock()
+    budget = budget_on(clock, total=200)
+    urls = [f"{BASE}tickets/{n}/conversations" for n in range(180)] + [CONTACTS] * 20
+    times = send_times(budget, clock, [*urls, f"{BASE}companies"])
+    assert times[:180] == [0.0] * 180  # the last 20 are spaced: Remaining is in the reserve
+    assert times[199] < 10.0
+    assert times[200] == pytest.approx(SCOPE_WINDOW_SECONDS)
+
+
+def test_a_429_that_arrives_while_a_request_waits_for_its_slot_holds_it_too() -> None:
+    clock = SleepingClock()
+
+    def another_worker_is_limited(seconds: float) -> None:
+        clock.sleep(seconds)
+        limited = rate_limited(f"{BASE}companies", remaining=0)
+        budget.update_from_response(limited.request, limited)
+
+    budget = FreshdeskAPIBudget(None, clock=clock, sleep=another_worker_is_limited)
+    budget.pacer.observe(response_with({"X-RateLimit-Total": "200", "X-RateLimit-Remaining": "5"}))
+    times = send_times(budget, clock, [f"{BASE}roles", f"{BASE}roles"])
+    assert times[0] == 0.0
+    assert times[1] >= 30.0  # its 0.3 s slot came up inside the 429's 30 s pause
