@@ -12,9 +12,9 @@ leaves (`acquire_call`) and from every response:
   X-RateLimit-Remaining: once the remaining credits fall into a small reserve (other
   integrations spend the same account), requests are spaced at the account's sustainable rate.
 - A list endpoint (GET tickets, GET contacts): its requests also keep to the list's own limit,
-  so a list waiting for its window holds up no other request. The limit comes from `subscription_tier` when
-  set, else from the plan whose account limit X-RateLimit-Total names; until the first answer
-  says, the smallest plan's (Growth) applies. An account limit that names no plan (trial, custom
+  so a list waiting for its window holds up no other request. The limit comes from
+  `subscription_tier` when set, else from the plan whose account limit X-RateLimit-Total names;
+  until the first answer says, the smallest plan's (Growth) applies. An account limit that names no plan (trial, custom
   contracts) has no published list limits: the account budget and the 429 rule below cover it.
   Whether Freshdesk counts list calls or credits is not documented; credits are never fewer.
 - A 429 pauses the requests of the scope it exhausted until its Retry-After has passed. The
