@@ -4,15 +4,17 @@ Freshdesk limits the account per minute and, inside that, the tickets list and t
 each have a per-minute limit of their own (Growth 200 / 20 / 20, Pro 400 / 100 / 100,
 Enterprise 700 / 200 / 200). Each of those scopes is budgeted on its own, before a request
 leaves (`acquire_call`) and from every response:
-- Every scope keeps to its limit counted in credits over any window of a minute (plus a margin
-  for arrival jitter), so whatever minute the server counts in, it never sees more from us.
-- The account: its limit is X-RateLimit-Total, once an answer has said it. On top,
-  `requests_per_minute` (optional) is a hard cap in credits under everything, spaced evenly
-  instead of bursting at the start of each window. Without a cap the budget also paces from
-  X-RateLimit-Remaining: once the remaining credits fall into a small reserve (other
-  integrations spend the same account), requests are spaced at the account's sustainable rate.
+- The account: `requests_per_minute` (optional) is a hard cap in credits under everything.
+  Requests are spaced evenly at that rate instead of bursting at the start of each window:
+  Freshdesk counts credits per fixed window, and a burst of parallel workers would overrun it.
+  Without a cap the budget paces itself from Freshdesk's X-RateLimit-Total / X-RateLimit-Remaining
+  headers: once the remaining credits fall into a small reserve, requests are spaced at the
+  account's sustainable rate. Remaining is what the account has left whoever spent it, so other
+  integrations on the account are accounted for too.
 - A list endpoint (GET tickets, GET contacts): its requests also keep to the list's own limit,
-  so a list waiting for its window holds up no other request. The limit comes from
+  counted in credits over any span of a minute (plus a margin for arrival jitter), so whichever
+  minute the server counts in, it never sees more; a list waiting for its window holds up no
+  other request. The limit comes from
   `subscription_tier` when set, else from the plan whose account limit X-RateLimit-Total names;
   until the first answer says, the smallest plan's (Growth) applies. An account limit that names no plan (trial, custom
   contracts) has no published list limits: the account budget and the 429 rule below cover it.
@@ -50,7 +52,7 @@ RESERVE_FRACTION = 0.1
 # Pace a configured cap a little below it: requests sent at exactly the cap's spacing still arrive
 # with jitter, and one extra arrival in a window is a 429.
 CAP_PACING_FACTOR = 0.98
-# Each scope counts its credits over this long a span, the same margin for the same jitter.
+# A list counts its credits over this long a span, the same margin for the same jitter.
 SCOPE_WINDOW_SECONDS = WINDOW_SECONDS / CAP_PACING_FACTOR
 # A request waiting for its scope's window looks again this often: the plan may become known
 # meanwhile, and a slot computed under the old limit would be kept needlessly.
@@ -222,12 +224,10 @@ class CreditWindow:
 
 
 class RateScope:
-    """One limit: its credits over the last window, and what a 429 to it asks for (the pause,
-    or the refusal when that is too long)."""
+    """What a 429 can exhaust: the pause it asks for, or the refusal when that is too long."""
 
     def __init__(self, name: str, clock: Clock) -> None:
         self.name = name
-        self.window = CreditWindow(clock)
         self.pause = SharedPause(clock)
         # Until when every request of the scope is refused: a 429 asked for longer than anyone waits.
         self.refusal = SharedPause(clock)
@@ -259,6 +259,7 @@ class FreshdeskAPIBudget(APIBudget):
         self.tier_limits = TIER_LIMITS[subscription_tier] if subscription_tier else None
         self.account = RateScope("account", clock)
         self.lists = {scope: RateScope(scope, clock) for scope in LIST_ENDPOINTS.values()}
+        self._windows = {scope: CreditWindow(clock) for scope in LIST_ENDPOINTS.values()}
         self._sleep = sleep
 
     def list_limit(self, scope: ListScope) -> int | None:
@@ -284,7 +285,7 @@ class FreshdeskAPIBudget(APIBudget):
         self._wait(max(each.pause.remaining() for each in scopes))
         # The list's slot before the account's: an account slot taken first would sit unused
         # while the list waits for its window.
-        waited = any([self._take_slot(each, credits) for each in reversed(scopes)])
+        waited = scope is not None and self._take_list_slot(scope, credits)
         if self.cap is not None:
             waited = self._wait(self.cap.delay_for(credits)) or waited
         else:
@@ -308,22 +309,16 @@ class FreshdeskAPIBudget(APIBudget):
             return self.lists[scope]
         return self.account
 
-    def limit_of(self, scope: RateScope) -> int | None:
-        """A scope's credits per window: the account's as X-RateLimit-Total says, a list's own."""
-        if scope is self.account:
-            return self.pacer.total
-        return next(self.list_limit(name) for name, each in self.lists.items() if each is scope)
-
-    def _take_slot(self, scope: RateScope, credits: int) -> bool:
-        """Wait until the scope's window lets the request go; True if that took any wait. The
+    def _take_list_slot(self, scope: ListScope, credits: int) -> bool:
+        """Wait until the list's window lets the request go; True if that took any wait. The
         limit is looked up again after each short wait: the plan may become known meanwhile."""
         waited = False
-        while (limit := self.limit_of(scope)) is not None:
-            delay = scope.window.try_send(credits, limit)
+        while (limit := self.list_limit(scope)) is not None:
+            delay = self._windows[scope].try_send(credits, limit)
             if delay <= 0:
                 break
             waited = self._wait(min(delay, RECHECK_SECONDS))
-            self._wait(max(scope.pause.remaining(), self.account.pause.remaining()))
+            self._wait(max(self.lists[scope].pause.remaining(), self.account.pause.remaining()))
         return waited
 
     def _wait(self, seconds: float) -> bool:

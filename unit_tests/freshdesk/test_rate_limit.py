@@ -299,16 +299,6 @@ def test_a_list_429_asking_hours_refuses_only_that_lists_requests() -> None:
     assert clock.slept == []
 
 
-def test_the_account_keeps_to_its_total_over_any_window_whatever_the_endpoints() -> None:
-    clock = SleepingClock()
-    budget = budget_on(clock, total=200)
-    urls = [f"{BASE}tickets/{n}/conversations" for n in range(180)] + [CONTACTS] * 20
-    times = send_times(budget, clock, [*urls, f"{BASE}companies"])
-    assert times[:180] == [0.0] * 180  # the last 20 are spaced: Remaining is in the reserve
-    assert times[199] < 10.0
-    assert times[200] == pytest.approx(SCOPE_WINDOW_SECONDS)
-
-
 def test_a_429_that_arrives_while_a_request_waits_for_its_slot_holds_it_too() -> None:
     clock = SleepingClock()
 
