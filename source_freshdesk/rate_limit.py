@@ -9,15 +9,15 @@ leaves (`acquire_call`) and from every response:
   Freshdesk counts credits per fixed window, and a burst of parallel workers would overrun it.
   Without a cap the budget paces itself from Freshdesk's X-RateLimit-Total / X-RateLimit-Remaining
   headers: once the remaining credits fall into a small reserve, requests are spaced at the
-  account's sustainable rate. Remaining is what the account has left whoever spent it, so other
-  integrations on the account are accounted for too.
+  account's sustainable rate (Remaining counts what other integrations on the account spent
+  too). With a cap the user has said what the sync may spend, and the even spacing alone decides.
 - A list endpoint (GET tickets, GET contacts): its requests also keep to the list's own limit,
   counted in credits over any span of a minute (plus a margin for arrival jitter), so whichever
   minute the server counts in, it never sees more; a list waiting for its window holds up no
-  other request. The limit comes from
-  `subscription_tier` when set, else from the plan whose account limit X-RateLimit-Total names;
-  until the first answer says, the smallest plan's (Growth) applies. An account limit that names no plan (trial, custom
-  contracts) has no published list limits: the account budget and the 429 rule below cover it.
+  other request. The limit comes from `subscription_tier` when set, else from the plan whose
+  account limit X-RateLimit-Total names; until the first answer says, the smallest plan's
+  (Growth) applies. An account limit that names no plan (trial, custom contracts) has no
+  published list limits: the account budget and the 429 rule below cover those lists.
   Whether Freshdesk counts list calls or credits is not documented; credits are never fewer.
 - A 429 pauses the requests of the scope it exhausted until its Retry-After has passed. The
   answer does not name the scope, so: a 429 to a list request whose X-RateLimit-Remaining still
@@ -226,8 +226,7 @@ class CreditWindow:
 class RateScope:
     """What a 429 can exhaust: the pause it asks for, or the refusal when that is too long."""
 
-    def __init__(self, name: str, clock: Clock) -> None:
-        self.name = name
+    def __init__(self, clock: Clock) -> None:
         self.pause = SharedPause(clock)
         # Until when every request of the scope is refused: a 429 asked for longer than anyone waits.
         self.refusal = SharedPause(clock)
@@ -257,8 +256,8 @@ class FreshdeskAPIBudget(APIBudget):
         self.cap = EvenPacer(requests_per_minute, clock) if requests_per_minute else None
         self.pacer = HeaderPacer(clock)
         self.tier_limits = TIER_LIMITS[subscription_tier] if subscription_tier else None
-        self.account = RateScope("account", clock)
-        self.lists = {scope: RateScope(scope, clock) for scope in LIST_ENDPOINTS.values()}
+        self.account = RateScope(clock)
+        self.lists = {scope: RateScope(clock) for scope in LIST_ENDPOINTS.values()}
         self._windows = {scope: CreditWindow(clock) for scope in LIST_ENDPOINTS.values()}
         self._sleep = sleep
 

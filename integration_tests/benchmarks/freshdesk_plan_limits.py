@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from integration_tests.benchmarks import freshdesk_bench as bench
 from integration_tests.freshdesk_sandbox import FreshdeskSandbox, SandboxSettings
-from integration_tests.freshdesk_sandbox.settings import PLAN_RATE_LIMITS
+from integration_tests.freshdesk_sandbox.settings import PLAN_RATE_LIMITS, PlanName
 
 STREAMS = ("tickets", "contacts", "companies", "conversations")
-PLAN = "growth"
+PLAN: PlanName = "growth"
 WINDOW_SECONDS = 60.0
 TARGET_BOUND_RATIO = 1.15
 TARGET_429_SHARE = 0.01
