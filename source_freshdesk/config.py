@@ -14,6 +14,7 @@ from connector_common.datetimes import parse_datetime
 from connector_common.errors import config_error, invalid_configuration
 from connector_common.hosts import is_loopback_host
 from connector_common.timeouts import DEFAULT_REQUEST_TIMEOUT_S, RequestTimeoutSeconds
+from source_freshdesk.rate_limit import SubscriptionTier
 
 API_PATH = "/api/v2/"
 DEFAULT_LOOKBACK_DAYS = 14
@@ -105,6 +106,7 @@ class _RawConfig(BaseModel):
     request_timeout_seconds: RequestTimeoutSeconds = DEFAULT_REQUEST_TIMEOUT_S
     attachments_from_ticket_view: bool = False
     attachment_files: bool = False
+    subscription_tier: SubscriptionTier | None = None
 
 
 class FreshdeskConfig(BaseModel):
@@ -121,6 +123,8 @@ class FreshdeskConfig(BaseModel):
     # ticket_attachments: also the tickets' own files (1 credit per ticket), and the files' bytes.
     attachments_from_ticket_view: bool = False
     attachment_files: bool = False
+    # None: the list endpoints' own limits follow the plan X-RateLimit-Total names.
+    subscription_tier: SubscriptionTier | None = None
 
     @property
     def request_timeout(self) -> tuple[float, float]:
@@ -145,4 +149,5 @@ class FreshdeskConfig(BaseModel):
             request_timeout_seconds=raw.request_timeout_seconds,
             attachments_from_ticket_view=raw.attachments_from_ticket_view,
             attachment_files=raw.attachment_files,
+            subscription_tier=raw.subscription_tier,
         )

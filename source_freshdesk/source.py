@@ -108,7 +108,7 @@ class SourceFreshdesk(AbstractSource):
     ) -> list[FreshdeskStream]:
         """Every stream; `read_archive` (archived_tickets is selected) lets conversations probe
         the archive for archived tickets' conversations too, a credit per probe."""
-        budget = FreshdeskAPIBudget(settings.requests_per_minute)
+        budget = FreshdeskAPIBudget(settings.requests_per_minute, settings.subscription_tier)
         context = FreshdeskContext(
             config=settings,
             budget=budget,

@@ -372,6 +372,12 @@ CONFIG_CASES: list[tuple[str, str, dict[str, Any], tuple[str, ...]]] = [
         ("`requests_per_minute` must be at least 1",),
     ),
     (
+        "fd-subscription-tier-unknown",
+        "fd",
+        freshdesk_config(subscription_tier="gold"),
+        ("`subscription_tier` must be one of growth, pro, enterprise", 'got "gold"'),
+    ),
+    (
         "fd-start-date-a-word",
         "fd",
         freshdesk_config(start_date="yesterday"),

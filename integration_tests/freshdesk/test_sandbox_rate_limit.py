@@ -126,3 +126,55 @@ def test_rate_limit_from_settings_applies_from_the_start():
         session = session_for(sandbox)
         assert session.get(f"{sandbox.base_url}/api/v2/products").status_code == 200
         assert session.get(f"{sandbox.base_url}/api/v2/products").status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("plan", "account", "list_limit"),
+    [("growth", 200, 20), ("pro", 400, 100), ("enterprise", 700, 200)],
+)
+def test_a_plan_limits_each_list_to_its_own_share_and_the_account_to_its_total(
+    plan, account, list_limit
+):
+    with FreshdeskSandbox(small_settings(rate_limit_plan=plan)) as sandbox:
+        session = session_for(sandbox)
+        contacts = f"{sandbox.base_url}/api/v2/contacts"
+        answers = [session.get(contacts) for _ in range(list_limit + 1)]
+        assert [a.status_code for a in answers] == [200] * list_limit + [429]
+        # The list's 429 leaves the account's credits in the headers: the client can tell.
+        assert answers[-1].headers["X-RateLimit-Total"] == str(account)
+        assert int(answers[-1].headers["X-RateLimit-Remaining"]) == account - list_limit
+        assert session.get(f"{sandbox.base_url}/api/v2/tickets").status_code == 200
+        assert session.get(f"{sandbox.base_url}/api/v2/companies").status_code == 200
+        assert sandbox.stats()["list_credits_used"] == {
+            "contacts_list": list_limit,
+            "tickets_list": 1,
+        }
+
+
+def test_a_growth_tickets_list_counts_the_credits_of_its_includes():
+    with FreshdeskSandbox(small_settings(rate_limit_plan="growth")) as sandbox:
+        session = session_for(sandbox)
+        params = {"updated_since": SINCE, "include": "description,requester,stats"}
+        tickets = f"{sandbox.base_url}/api/v2/tickets"
+        statuses = [session.get(tickets, params=params).status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]  # 7 + 7 of 20; a third 7 would make 21
+        assert session.get(tickets, params={"updated_since": SINCE}).status_code == 200
+
+
+def test_a_trial_plan_has_no_list_limits_of_its_own():
+    with FreshdeskSandbox(small_settings(rate_limit_plan="trial")) as sandbox:
+        session = session_for(sandbox)
+        statuses = [
+            session.get(f"{sandbox.base_url}/api/v2/contacts").status_code for _ in range(51)
+        ]
+        assert statuses == [200] * 50 + [429]
+
+
+def test_set_rate_limit_takes_a_plan_over_the_control_endpoint(sandbox):
+    answer = session_for(sandbox).post(
+        f"{sandbox.base_url}/_sandbox/set_rate_limit", json={"plan": "growth"}
+    )
+    assert answer.status_code == 200
+    session = session_for(sandbox)
+    statuses = [session.get(f"{sandbox.base_url}/api/v2/contacts").status_code for _ in range(21)]
+    assert statuses[-2:] == [200, 429]

@@ -11,7 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from .settings import RetryAfterStyle, SandboxSettings
+from .settings import PLAN_RATE_LIMITS, PlanName, RetryAfterStyle, SandboxSettings
 
 # Budget shown in headers when rate limiting is off, so clients still see all three headers.
 NOMINAL_UNLIMITED_TOTAL = 100_000
@@ -32,7 +32,11 @@ class RateDecision:
 
 
 class RateLimiter:
-    """Fixed per-window credit budgets: the account one plus optional list sub-budgets."""
+    """Fixed per-window credit budgets: the account one plus optional list sub-budgets.
+
+    A list request spends its credits (includes too) on both the account and its list: whether
+    Freshdesk counts list calls or credits is undocumented, and credits is the stricter reading.
+    """
 
     def __init__(self, settings: SandboxSettings) -> None:
         self._lock = threading.Lock()
@@ -42,6 +46,7 @@ class RateLimiter:
             tickets_list=settings.rate_limit_tickets_list,
             contacts_list=settings.rate_limit_contacts_list,
             retry_after=settings.retry_after,
+            plan=settings.rate_limit_plan,
         )
 
     def configure(
@@ -51,9 +56,14 @@ class RateLimiter:
         tickets_list: int | None = None,
         contacts_list: int | None = None,
         retry_after: RetryAfterStyle = "int",
+        plan: PlanName | None = None,
     ) -> None:
         if retry_after not in ("int", "float", "missing"):
             raise ValueError(f"retry_after must be int, float or missing, not {retry_after!r}")
+        if plan is not None:
+            if plan not in PLAN_RATE_LIMITS:
+                raise ValueError(f"plan must be one of {', '.join(PLAN_RATE_LIMITS)}, not {plan!r}")
+            total, tickets_list, contacts_list = PLAN_RATE_LIMITS[plan]
         with self._lock:
             self.window_seconds = float(window_seconds)
             self.retry_after_style = retry_after

@@ -45,7 +45,7 @@ from .routes import (
     page_limit_body,
     require_feature_body,
 )
-from .settings import KNOWN_FEATURES, RetryAfterStyle, SandboxSettings
+from .settings import KNOWN_FEATURES, PlanName, RetryAfterStyle, SandboxSettings
 from .store import Record, Store
 
 DEFAULT_PER_PAGE = 30
@@ -184,6 +184,12 @@ class FreshdeskSandbox:
             "by_status": counts["by_status"],
             "rate_limited": counts["by_status"].get(429, 0),
             "credits_used": counts["counters"].get("credits", 0),
+            # Credits charged to each list's own budget (tickets_list, contacts_list).
+            "list_credits_used": {
+                name.removeprefix("credits:"): value
+                for name, value in counts["counters"].items()
+                if name.startswith("credits:")
+            },
             # Seconds from the first request's arrival to the last response (None before one).
             "active_s": _span(counts["first_request_at"], counts["last_response_at"]),
         }
@@ -199,8 +205,11 @@ class FreshdeskSandbox:
         tickets_list: int | None = None,
         contacts_list: int | None = None,
         retry_after: RetryAfterStyle = "int",
+        plan: PlanName | None = None,
     ) -> None:
-        self.limiter.configure(total, window_seconds, tickets_list, contacts_list, retry_after)
+        self.limiter.configure(
+            total, window_seconds, tickets_list, contacts_list, retry_after, plan
+        )
 
     def inject_errors(
         self,
@@ -426,6 +435,8 @@ class FreshdeskSandbox:
                 self.gates.record_success(route.feature)
             self._run_due_mutations(path)
         self._stats.count("credits", cost)
+        if route is not None and route.sub_budget:
+            self._stats.count(f"credits:{route.sub_budget}", cost)
         return response
 
     def _run_due_mutations(self, path: str) -> None:

@@ -7,6 +7,17 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 RetryAfterStyle = Literal["int", "float", "missing"]
+# Freshdesk's per-minute limits by plan: (account credits, tickets list, contacts list). Trial
+# accounts have no list limits of their own; the add-ons are bought extra capacity.
+PlanName = Literal["trial", "growth", "pro", "enterprise", "addon_1000", "addon_2000"]
+PLAN_RATE_LIMITS: dict[str, tuple[int, int | None, int | None]] = {
+    "trial": (50, None, None),
+    "growth": (200, 20, 20),
+    "pro": (400, 100, 100),
+    "enterprise": (700, 200, 200),
+    "addon_1000": (1000, 300, 300),
+    "addon_2000": (2000, 400, 400),
+}
 # standard: <url>; rel="next"   no_space: <url>;rel="next"   docs_example: < url>;rel="next"
 # (the docs' own spacing)   omit_per_page: standard, but the URL drops per_page like the docs' example.
 LinkStyle = Literal["standard", "no_space", "docs_example", "omit_per_page"]
@@ -73,6 +84,8 @@ class SandboxSettings:
     large_attachment_bytes: int = 0
 
     # Rate limiting: None = unlimited (headers are still sent, with a large nominal budget).
+    # A plan sets all three budgets from PLAN_RATE_LIMITS, over the three fields below it.
+    rate_limit_plan: PlanName | None = None
     rate_limit_total: int | None = None
     rate_limit_window_seconds: float = 60.0
     rate_limit_tickets_list: int | None = None

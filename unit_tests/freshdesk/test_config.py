@@ -67,6 +67,8 @@ def test_unknown_keys_are_tolerated_and_start_date_is_parsed_as_utc() -> None:
         ({"start_date": "last tuesday"}, "`start_date`"),
         ({"start_date": "2999-01-01T00:00:00Z"}, "in the future"),
         ({"num_workers": 0}, "`num_workers`"),
+        ({"subscription_tier": "gold"}, "`subscription_tier`"),
+        ({"subscription_tier": "Growth"}, "`subscription_tier`"),
     ],
 )
 def test_invalid_values_name_the_offending_key(overrides: dict, fragment: str) -> None:
@@ -102,3 +104,16 @@ def test_a_bad_request_timeout_is_a_config_error_naming_the_key(value: object) -
         )
     assert raised.value.failure_type == FailureType.config_error
     assert "`request_timeout_seconds`" in (raised.value.message or "")
+
+
+def test_subscription_tier_is_unset_by_default_so_the_headers_name_the_plan() -> None:
+    config = FreshdeskConfig.from_mapping({"domain": "acme", "api_key": "key-123456789"})
+    assert config.subscription_tier is None
+
+
+@pytest.mark.parametrize("tier", ["growth", "pro", "enterprise"])
+def test_subscription_tier_takes_airbytes_values(tier: str) -> None:
+    config = FreshdeskConfig.from_mapping(
+        {"domain": "acme", "api_key": "key-123456789", "subscription_tier": tier}
+    )
+    assert config.subscription_tier == tier

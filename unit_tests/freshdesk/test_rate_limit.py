@@ -1,19 +1,29 @@
-"""The source's rate budget: credit weights, the hard cap, and pacing from X-RateLimit headers."""
+"""The source's rate budget: credit weights, the hard cap, pacing from X-RateLimit headers, and
+the tickets and contacts lists' own limits beside the account's."""
 
 from __future__ import annotations
 
 import pytest
 import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_freshdesk import SourceFreshdesk
 from source_freshdesk.rate_limit import (
     CAP_PACING_FACTOR,
     DEFAULT_RATE_LIMIT_PAUSE_SECONDS,
+    SCOPE_WINDOW_SECONDS,
     EvenPacer,
     FreshdeskAPIBudget,
     HeaderPacer,
+    SubscriptionTier,
+    list_scope_of,
     request_credits,
 )
+
+BASE = "https://a.freshdesk.com/api/v2/"
+CONTACTS = f"{BASE}contacts?per_page=100"
+TICKETS_WITH_INCLUDES = f"{BASE}tickets?include=description,requester,stats"
 
 
 def prepared(url: str) -> requests.PreparedRequest:
@@ -33,6 +43,52 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+class SleepingClock(FakeClock):
+    """A clock that a budget's sleeps move on, recording each sleep."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.slept: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def budget_on(
+    clock: SleepingClock,
+    total: int | None = None,
+    tier: SubscriptionTier | None = None,
+    requests_per_minute: int | None = None,
+) -> FreshdeskAPIBudget:
+    """A budget on `clock` that has seen an answer with X-RateLimit-Total `total` (if given)."""
+    budget = FreshdeskAPIBudget(requests_per_minute, tier, clock=clock, sleep=clock.sleep)
+    if total is not None:
+        budget.update_from_response(
+            prepared(f"{BASE}roles"),
+            response_with({"X-RateLimit-Total": str(total), "X-RateLimit-Remaining": str(total)}),
+        )
+    return budget
+
+
+def send_times(budget: FreshdeskAPIBudget, clock: SleepingClock, urls: list[str]) -> list[float]:
+    times = []
+    for url in urls:
+        budget.acquire_call(prepared(url))
+        times.append(clock.now)
+    return times
+
+
+def rate_limited(url: str, remaining: int | None, retry_after: str = "30") -> requests.Response:
+    headers = {"Retry-After": retry_after, "X-RateLimit-Total": "200"}
+    if remaining is not None:
+        headers["X-RateLimit-Remaining"] = str(remaining)
+    response = response_with(headers)
+    response.status_code = 429
+    response.request = prepared(url)
+    return response
 
 
 def test_includes_on_the_tickets_list_cost_two_credits_each() -> None:
@@ -108,3 +164,151 @@ def test_every_stream_of_a_source_shares_one_budget_and_one_session() -> None:
     streams = SourceFreshdesk().streams({"domain": "acme", "api_key": "key-0123456789"})
     assert len({id(stream.context.budget) for stream in streams}) == 1
     assert len({id(stream.context.session) for stream in streams}) == 1
+
+
+def test_only_the_tickets_and_contacts_lists_have_a_scope_of_their_own() -> None:
+    assert list_scope_of(prepared(TICKETS_WITH_INCLUDES)) == "tickets_list"
+    assert list_scope_of(prepared(f"{BASE}tickets/")) == "tickets_list"
+    assert list_scope_of(prepared(CONTACTS)) == "contacts_list"
+    for other in ("tickets/5/conversations", "tickets/5", "contacts/9", "companies", "roles"):
+        assert list_scope_of(prepared(f"{BASE}{other}")) is None
+    assert list_scope_of(requests.Request("POST", f"{BASE}tickets").prepare()) is None
+
+
+def test_a_growth_contacts_list_sends_20_credits_then_waits_for_the_window() -> None:
+    clock = SleepingClock()
+    budget = budget_on(clock, total=200)
+    times = send_times(budget, clock, [CONTACTS] * 21)
+    assert times[:20] == [0.0] * 20
+    assert times[20] == pytest.approx(SCOPE_WINDOW_SECONDS)
+
+
+def test_three_seven_credit_ticket_pages_never_share_a_growth_minute() -> None:
+    clock = SleepingClock()
+    budget = budget_on(clock, total=200)
+    times = send_times(budget, clock, [TICKETS_WITH_INCLUDES] * 3)
+    assert times == pytest.approx([0.0, 0.0, SCOPE_WINDOW_SECONDS])
+
+
+def test_a_waiting_list_does_not_hold_up_other_endpoints_or_the_other_list() -> None:
+    clock = SleepingClock()
+    budget = budget_on(clock, total=200)
+    send_times(budget, clock, [CONTACTS] * 20)
+    assert send_times(budget, clock, [f"{BASE}tickets?per_page=100", f"{BASE}companies"]) == [
+        0.0,
+        0.0,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("total", "contacts_per_window"), [(400, 100), (700, 200), (1000, 300), (2000, 400)]
+)
+def test_the_account_limit_in_the_headers_names_the_plan_and_its_list_limit(
+    total: int, contacts_per_window: int
+) -> None:
+    clock = SleepingClock()
+    budget = budget_on(clock, total=total)
+    times = send_times(budget, clock, [CONTACTS] * (contacts_per_window + 1))
+    assert times[contacts_per_window - 1] == 0.0
+    assert times[contacts_per_window] == pytest.approx(SCOPE_WINDOW_SECONDS)
+
+
+def test_before_any_answer_the_lists_keep_to_the_smallest_plan() -> None:
+    clock = SleepingClock()
+    budget = budget_on(clock)
+    assert send_times(budget, clock, [CONTACTS] * 21)[20] == pytest.approx(SCOPE_WINDOW_SECONDS)
+
+
+def test_a_list_waiting_under_the_smallest_plan_goes_once_an_answer_names_a_bigger_one() -> None:
+    clock = SleepingClock()
+
+    def answer_arrives(seconds: float) -> None:  # the first answer lands while a request waits
+        clock.sleep(seconds)
+        budget.pacer.observe(response_with({"X-RateLimit-Total": "700"}))
+
+    budget = FreshdeskAPIBudget(None, clock=clock, sleep=answer_arrives)
+    times = send_times(budget, clock, [CONTACTS] * 21)
+    assert times[19] == 0.0
+    assert times[20] <= 1.0
+
+
+def test_an_account_limit_of_no_known_plan_leaves_the_lists_to_the_account_budget() -> None:
+    clock = SleepingClock()
+    budget = budget_on(clock, total=50)  # trial accounts have no list limits
+    assert send_times(budget, clock, [CONTACTS] * 30) == [0.0] * 30
+
+
+@pytest.mark.parametrize(("tier", "limit"), [("growth", 20), ("pro", 100), ("enterprise", 200)])
+def test_subscription_tier_sets_the_list_limits_over_what_the_headers_name(
+    tier: SubscriptionTier, limit: int
+) -> None:
+    clock = SleepingClock()
+    budget = budget_on(clock, total=400, tier=tier)
+    times = send_times(budget, clock, [CONTACTS] * (limit + 1))
+    assert times[limit - 1] == 0.0
+    assert times[limit] == pytest.approx(SCOPE_WINDOW_SECONDS)
+
+
+def test_requests_per_minute_still_caps_list_requests_under_their_own_limit() -> None:
+    clock = SleepingClock()
+    budget = budget_on(clock, total=700, requests_per_minute=6)
+    times = send_times(budget, clock, [CONTACTS] * 3)
+    spacing = 10 / CAP_PACING_FACTOR
+    assert times == pytest.approx([0.0, spacing, 2 * spacing])
+
+
+def test_a_429_to_a_list_with_account_credits_left_pauses_only_that_list() -> None:
+    clock = SleepingClock()
+    budget = budget_on(clock, total=200)
+    budget.update_from_response(prepared(CONTACTS), rate_limited(CONTACTS, remaining=150))
+    assert send_times(budget, clock, [f"{BASE}companies", f"{BASE}tickets"]) == [0.0, 0.0]
+    assert send_times(budget, clock, [CONTACTS]) == [30.0]
+
+
+def test_a_429_to_a_list_without_account_credits_left_pauses_every_worker() -> None:
+    clock = SleepingClock()
+    budget = budget_on(clock, total=200)
+    budget.update_from_response(prepared(CONTACTS), rate_limited(CONTACTS, remaining=0))
+    assert send_times(budget, clock, [f"{BASE}companies"]) == [30.0]
+
+
+def test_a_429_to_a_list_without_a_remaining_header_pauses_every_worker() -> None:
+    clock = SleepingClock()
+    budget = budget_on(clock, total=200)
+    budget.update_from_response(prepared(CONTACTS), rate_limited(CONTACTS, remaining=None))
+    assert send_times(budget, clock, [f"{BASE}companies"]) == [30.0]
+
+
+def test_a_429_to_a_seven_credit_page_with_fewer_credits_left_is_the_accounts() -> None:
+    clock = SleepingClock()
+    budget = budget_on(clock, total=200)
+    limited = rate_limited(TICKETS_WITH_INCLUDES, remaining=6)
+    budget.update_from_response(prepared(TICKETS_WITH_INCLUDES), limited)
+    assert send_times(budget, clock, [f"{BASE}companies"]) == [30.0]
+
+
+def test_a_list_429_asking_hours_refuses_only_that_lists_requests() -> None:
+    clock = SleepingClock()
+    budget = budget_on(clock, total=200)
+    limited = rate_limited(CONTACTS, remaining=150, retry_after="7200")
+    budget.update_from_response(prepared(CONTACTS), limited)
+    assert send_times(budget, clock, [f"{BASE}companies"]) == [0.0]
+    with pytest.raises(AirbyteTracedException) as caught:
+        budget.acquire_call(prepared(CONTACTS))
+    assert caught.value.failure_type == FailureType.transient_error
+    assert clock.slept == []
+
+
+def test_a_429_that_arrives_while_a_request_waits_for_its_slot_holds_it_too() -> None:
+    clock = SleepingClock()
+
+    def another_worker_is_limited(seconds: float) -> None:
+        clock.sleep(seconds)
+        limited = rate_limited(f"{BASE}companies", remaining=0)
+        budget.update_from_response(limited.request, limited)
+
+    budget = FreshdeskAPIBudget(None, clock=clock, sleep=another_worker_is_limited)
+    budget.pacer.observe(response_with({"X-RateLimit-Total": "200", "X-RateLimit-Remaining": "5"}))
+    times = send_times(budget, clock, [f"{BASE}roles", f"{BASE}roles"])
+    assert times[0] == 0.0
+    assert times[1] >= 30.0  # its 0.3 s slot came up inside the 429's 30 s pause
