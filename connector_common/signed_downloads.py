@@ -5,14 +5,17 @@ a download sends no credentials of ours (storage hosts refuse a second auth mech
 key has no business on a storage host), and the URL never appears in a log line or an error: it
 would hand the file to whoever reads the log. Failures name the file by what the caller calls it.
 
-Network errors, 408, 429 and 5xx are retried a bounded number of times with backoff.py's waits
-(a Retry-After is honoured); any other refusal (an expired or wrong signature, a deleted object)
-is the caller's to handle, as `LinkRefused`, since only the caller knows how to get a fresh link.
-Bodies are streamed: `save` writes a file chunk by chunk, so memory stays flat whatever its size.
+This is the one place that decides what is transient on a storage answer, for both sources:
+network errors, 408, 429 and 5xx are retried a bounded number of times with backoff.py's waits
+(a Retry-After is honoured), each retry logged; any other refusal (an expired or wrong signature,
+a deleted object) is the caller's to handle, as `LinkRefused`, since only the caller knows how to
+get a fresh link. Bodies are streamed: `save` writes a file chunk by chunk and `open` hands the
+body over unread, so memory stays flat whatever its size.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -28,6 +31,7 @@ from connector_common.backoff import MAX_RATE_LIMIT_WAIT_S, capped_exponential, 
 from connector_common.errors import transient_error
 from connector_common.stats import StreamStats
 
+logger = logging.getLogger("airbyte")
 T = TypeVar("T")
 CHUNK_BYTES = 1 << 16
 DEFAULT_ATTEMPTS = 3
@@ -65,8 +69,11 @@ class _NoCredentials(AuthBase):
 class SignedUrlDownloader:
     """Thread-safe: one session per thread, every attempt bounded by the configured timeout.
 
-    `session_factory` lets a source put its own rate budget in front of the downloads (e.g. the
-    CDK's `LimiterSession(api_budget=...)`); `sleep` lets it make the waits interruptible.
+    `attempts` counts every try, the first included; the wait before retry n is `first_wait_s`
+    doubled n - 1 times, at most `max_wait_s`, so a source can count these retries as it counts
+    its others. `session_factory` lets a source put its own rate budget in front of the downloads
+    (e.g. the CDK's `LimiterSession(api_budget=...)`); `sleep` lets it make the waits
+    interruptible.
     """
 
     def __init__(
@@ -91,7 +98,8 @@ class SignedUrlDownloader:
         self._local = threading.local()
 
     def open(self, url: str, stats: StreamStats | None = None) -> requests.Response:
-        """The streamed 2xx response, body unread; the caller reads it and closes it."""
+        """The streamed 2xx response, body unread; the caller reads it (a body cut short is
+        then the caller's to handle) and closes it."""
         return self._attempt(url, stats, lambda response: response, close=False)
 
     def save(self, url: str, path: Path, stats: StreamStats | None = None) -> int:
@@ -173,7 +181,9 @@ class SignedUrlDownloader:
             if stats is not None:
                 stats.count_retry()
             wait = retry_after or capped_exponential(self._first_wait_s, failures, self._max_wait_s)
-            (self._sleep or time.sleep)(min(wait, MAX_RATE_LIMIT_WAIT_S))
+            wait = min(wait, MAX_RATE_LIMIT_WAIT_S)
+            logger.info("%s: transient failure (%s); retrying in %.1f s.", self.what, cause, wait)
+            (self._sleep or time.sleep)(wait)
 
     def _session(self) -> requests.Session:
         # One per thread: requests' sessions are not documented as thread-safe.

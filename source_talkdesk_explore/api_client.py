@@ -1,4 +1,5 @@
-"""The two HTTP paths of a sync: the CDK HttpClient for the Explore API, a plain session for storage.
+"""The two HTTP paths of a sync: the CDK HttpClient for the Explore API, the shared signed-URL
+downloader (connector_common/signed_downloads.py) for the report files on storage.
 
 Redirects are never followed on the API: the job state machine reads every `Location` itself
 because Talkdesk answers a finished job with 300, which `requests` does not follow.
@@ -7,7 +8,6 @@ because Talkdesk answers a finished job with 300, which `requests` does not foll
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 import requests
 from airbyte_cdk.sources.streams.http import HttpClient
 
+from connector_common.signed_downloads import SignedUrlDownloader
 from connector_common.stats import StreamStats
 from source_talkdesk_explore.auth import TokenAuth, TokenProvider
 from source_talkdesk_explore.config import HOST_CONNECT_TIMEOUT_S
@@ -25,7 +26,6 @@ from source_talkdesk_explore.http_errors import (
     RetryPolicy,
     Verdict,
     fresh_token_rejected,
-    judge_storage,
     kept_failing,
     kept_rate_limited,
     unreachable,
@@ -149,47 +149,17 @@ class ExploreClient:
         return wait
 
 
-class StorageClient:
-    """GETs of signed storage URLs, deliberately without Authorization: the signature is the
-    credential, and S3-style hosts reject a second auth mechanism."""
-
-    def __init__(
-        self, policy: RetryPolicy, sleep: Callable[[float], None], read_timeout_s: float
-    ) -> None:
-        self._policy = policy
-        self._sleep = sleep
-        self._timeout = (HOST_CONNECT_TIMEOUT_S, read_timeout_s)
-        self._local = threading.local()
-
-    def get(self, url: str, stats: StreamStats) -> requests.Response:
-        """The first answer that is not a transient failure; a refused signature comes back."""
-        count = RetryCount()
-        while True:
-            stats.count_request()
-            outcome: requests.Response | requests.RequestException
-            try:
-                outcome = self._session().get(
-                    url, timeout=self._timeout, stream=True, allow_redirects=True
-                )
-            except requests.RequestException as error:
-                outcome = error
-            attempt = judge_storage(outcome)
-            if attempt.verdict is not Verdict.TRANSIENT:
-                assert isinstance(outcome, requests.Response)
-                return outcome
-            if isinstance(outcome, requests.Response):
-                outcome.close()
-            wait = self._policy.transient_wait(count)
-            what = f"download: {attempt.cause}"
-            if self._policy.gave_up(count):
-                raise kept_failing(count.transient, what)
-            stats.count_retry()
-            logger.info("Transient failure (%s); retrying in %.1f s.", what, wait)
-            self._sleep(wait)
-
-    def _session(self) -> requests.Session:
-        # One session per thread: connection pools are shared safely, cookies/adapters are not.
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        return session
+def report_file_downloader(
+    policy: RetryPolicy, sleep: Callable[[float], None], read_timeout_s: float
+) -> SignedUrlDownloader:
+    """The sync's downloads of report files from their signed URLs: the shared downloader, whose
+    transient retries are counted and waited like the sync's other transient retries (`policy`),
+    through the sync's interruptible sleep."""
+    return SignedUrlDownloader(
+        what="A Talkdesk Explore report file",
+        timeout=(HOST_CONNECT_TIMEOUT_S, read_timeout_s),
+        attempts=policy.transient_attempts,
+        first_wait_s=policy.transient_backoff_s,
+        max_wait_s=policy.backoff_cap_s,
+        sleep=sleep,
+    )

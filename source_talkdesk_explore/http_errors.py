@@ -1,10 +1,16 @@
-"""Every status decision of a Talkdesk sync, with its message, for API and storage answers alike.
+"""Every status decision of a Talkdesk sync on the Explore API's answers, with its message, and
+what a refused download means for a report job.
 
-Two layers. `judge` decides what any attempt means on the wire (an answer, renew the token, rate
-limited, transient), and `RetryPolicy` how long each retry waits. `read_answer` then decides what
-an answer means for the step of the report job that asked (job accepted, job finished, file not
-uploaded yet, signed URL refused, ...) or raises the failure that step ends in. The callers
-(`api_client.ExploreClient` and `StorageClient`, `report_jobs`) only act on these verdicts.
+Two layers. `judge` decides what any API attempt means on the wire (an answer, renew the token,
+rate limited, transient), and `RetryPolicy` how long each retry waits. `read_answer` then decides
+what an answer means for the step of the report job that asked (job accepted, job finished, file
+not uploaded yet, ...) or raises the failure that step ends in. The callers
+(`api_client.ExploreClient`, `report_jobs`) only act on these verdicts.
+
+Storage answers are judged by the shared downloader (connector_common/signed_downloads.py), the
+one place deciding what is transient there for both sources; it retries those with this policy's
+counts and waits (`api_client.report_file_downloader`) and hands a refusal back as `LinkRefused`,
+which `refused_download` reads for the job.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from connector_common.backoff import (
     response_retry_after,
 )
 from connector_common.errors import config_error, system_error, transient_error
+from connector_common.signed_downloads import LinkRefused
 from connector_common.stats import StreamStats
 
 REDIRECT_CODES = frozenset({300, 301, 302, 303, 307, 308})
@@ -52,7 +59,7 @@ class Attempt:
 
 
 def judge(outcome: requests.Response | requests.RequestException) -> Attempt:
-    """The verdict on one attempt, for the API and storage alike."""
+    """The verdict on one attempt at the API."""
     if not isinstance(outcome, requests.Response):
         return Attempt(Verdict.TRANSIENT, type(outcome).__name__)
     status = outcome.status_code
@@ -64,17 +71,6 @@ def judge(outcome: requests.Response | requests.RequestException) -> Attempt:
     if status >= 500:
         return Attempt(Verdict.TRANSIENT, cause)
     return Attempt(Verdict.ANSWER, cause)
-
-
-def judge_storage(outcome: requests.Response | requests.RequestException) -> Attempt:
-    """Storage has no token to renew and no Retry-After worth reading: its 429 ("SlowDown") is
-    retried like a 5xx, and a 401 is a refused signature like a 403, which `read_answer` handles."""
-    attempt = judge(outcome)
-    if attempt.verdict is Verdict.RATE_LIMITED:
-        return Attempt(Verdict.TRANSIENT, attempt.cause)
-    if attempt.verdict is Verdict.RENEW_TOKEN:
-        return Attempt(Verdict.ANSWER, attempt.cause)
-    return attempt
 
 
 @dataclass
@@ -219,7 +215,6 @@ class Step(Enum):
     CREATE_JOB = "create_job"  # POST data/reports/{type}/jobs
     POLL_JOB = "poll_job"  # GET data/reports/{type}/jobs/{id}
     FILE_URL = "file_url"  # GET data/reports/{type}/files/{id}, with the bearer token
-    DOWNLOAD = "download"  # GET of the signed storage URL, without it
 
 
 class JobAnswer(Enum):
@@ -229,21 +224,17 @@ class JobAnswer(Enum):
     FINISHED = "finished"  # poll or files: a redirect with a Location (to the file)
     GONE = "gone"  # poll: 404, the job vanished; create it again
     NOT_READY = "not_ready"  # files: 200 with the job body, the file is not uploaded yet
-    FILE = "file"  # download: the report file
-    REFUSED_URL = "refused_url"  # download: typically 403 once the signature expired
 
 
 def read_answer(step: Step, response: requests.Response, label: str) -> JobAnswer:
     """What `response` means for `step` of the job `label` names; raises when the step fails.
 
-    Transient failures, 401s and (but for job creation) 429s never get here: the clients retry
+    Transient failures, 401s and (but for job creation) 429s never get here: the client retries
     them.
     """
     status = response.status_code
     if step is Step.CREATE_JOB:
         return _create_answer(response, label)
-    if step is Step.DOWNLOAD:
-        return JobAnswer.FILE if status == 200 else JobAnswer.REFUSED_URL
     if status in REDIRECT_CODES:
         if not response.headers.get("Location"):
             if step is Step.FILE_URL:
@@ -294,6 +285,13 @@ def _file_url_failure(response: requests.Response, label: str) -> AirbyteTracedE
         f"Talkdesk {label}: the file endpoint answered HTTP {response.status_code}"
         f"{api_error_details(response)} (files are kept for 30 days)."
     )
+
+
+def refused_download(refused: LinkRefused, label: str) -> str:
+    """What storage refusing a job's signed URL means: the signature expired (they live minutes,
+    and S3 answers 403 AccessDenied then) or the URL no longer names the file, so the job asks
+    `files/{id}` for a freshly signed one. The warning that says so, without the URL."""
+    return f"{label}: storage refused the signed URL ({refused}); asking for a fresh one."
 
 
 def api_error_details(response: requests.Response) -> str:

@@ -29,6 +29,7 @@ import requests
 from connector_common.backoff import capped_exponential
 from connector_common.errors import system_error, transient_error
 from connector_common.hosts import is_secure_url
+from connector_common.signed_downloads import CHUNK_BYTES, LinkRefused
 from connector_common.stats import StreamStats
 from source_talkdesk_explore.http_errors import (
     JobAnswer,
@@ -36,6 +37,7 @@ from source_talkdesk_explore.http_errors import (
     RetryPolicy,
     Step,
     read_answer,
+    refused_download,
 )
 from source_talkdesk_explore.report_file import (
     ReportFormatError,
@@ -50,7 +52,6 @@ PENDING_STATUSES = frozenset({"created", "processing", "uploading"})
 FAILED_STATUSES = frozenset({"failed", "canceled", "deleted"})
 # Named when job creation keeps getting 429s.
 QUOTA_HINT = " The account's 15-job report quota stayed full, possibly by other tools."
-DOWNLOAD_CHUNK_BYTES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ class ReportApi(Protocol):
         """An authenticated API request (any answer but 401/429/5xx comes back)."""
 
     def download(self, url: str) -> requests.Response:
-        """GET a signed storage URL, streamed, without credentials."""
+        """The 2xx answer of a signed storage URL, its body unread (transient failures retried,
+        without credentials); raises LinkRefused when storage refuses the URL."""
 
     def sleep(self, seconds: float) -> None:
         """The sync's interruptible sleep."""
@@ -320,18 +322,16 @@ def _download_once(
     signed_url = _signed_url(api, job, label)
     if signed_url is None:
         raise _AttemptFailed("file not ready", wait_s=timing.file_not_ready_wait_s)
-    with api.download(signed_url) as response:
-        if read_answer(Step.DOWNLOAD, response, label) is JobAnswer.REFUSED_URL:
-            logger.warning(
-                "%s: storage refused the signed URL (HTTP %s); asking for a fresh one.",
-                label,
-                response.status_code,
-            )
-            stats.count_retry()
-            raise _AttemptFailed(f"storage HTTP {response.status_code}")
+    try:
+        response = api.download(signed_url)
+    except LinkRefused as refused:
+        logger.warning(refused_download(refused, label))
+        stats.count_retry()
+        raise _AttemptFailed(f"storage {refused}") from None
+    with response:
         stats.count_page()
         try:
-            yield from report_entries(response.iter_content(DOWNLOAD_CHUNK_BYTES))
+            yield from report_entries(response.iter_content(CHUNK_BYTES))
         except (
             requests.ConnectionError,
             requests.exceptions.ChunkedEncodingError,

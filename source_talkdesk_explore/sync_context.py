@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from connector_common.datetimes import utc_now
-from source_talkdesk_explore.api_client import StorageClient
+from source_talkdesk_explore.api_client import report_file_downloader
 from source_talkdesk_explore.auth import TokenProvider
 from source_talkdesk_explore.config import TalkdeskConfig
 from source_talkdesk_explore.http_errors import ApiReachability, RetryPolicy
@@ -49,7 +49,9 @@ class SyncContext:
             sleep=self.sleep,
         )
         self.reachability = ApiReachability()
-        self.storage = StorageClient(self.policy, self.sleep, config.request_timeout_seconds)
+        self.downloads = report_file_downloader(
+            self.policy, self.sleep, config.request_timeout_seconds
+        )
         self.scheduler = JobScheduler(self._run_job, config.max_concurrent_jobs, self.sleeper)
 
     def _run_job(self, ticket: JobTicket) -> FinishedJob:

@@ -4,6 +4,7 @@ URL (a credential) in no error."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,17 @@ def test_transient_failures_are_retried_with_backoff_waits_and_leave_no_partial_
     assert sleeps == [1.5, 3.0]  # capped_exponential from first_wait_s
     assert stats.requests == 3 and stats.retries == 2
     assert [p.name for p in tmp_path.iterdir()] == ["f.bin"]
+
+
+def test_each_retry_is_logged_with_its_cause_and_wait_but_not_the_url(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with requests_mock.Mocker() as storage, caplog.at_level(logging.INFO, logger="airbyte"):
+        storage.get(URL, [{"exc": requests.ConnectionError(f"cannot reach {URL}")}, {"json": {}}])
+        downloader([], first_wait_s=2.0).read_json(URL)
+    assert caplog.messages == [
+        "The test file: transient failure (ConnectionError); retrying in 2.0 s."
+    ]
 
 
 def test_a_retry_after_is_honoured() -> None:

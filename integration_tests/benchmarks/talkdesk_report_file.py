@@ -23,11 +23,11 @@ from multiprocessing.connection import Connection
 from typing import Any
 from urllib.parse import urljoin
 
+from connector_common.signed_downloads import CHUNK_BYTES
 from connector_common.stats import StreamStats
 from integration_tests.talkdesk_sandbox import TalkdeskSandbox, TalkdeskSandboxSettings
 from source_talkdesk_explore.config import TalkdeskConfig
 from source_talkdesk_explore.report_jobs import (
-    DOWNLOAD_CHUNK_BYTES,
     FinishedJob,
     ReportJob,
     download_entries,
@@ -77,7 +77,7 @@ def transferred_bytes(stream: Calls, job: FinishedJob) -> int:
     with stream.send("GET", job.files_url) as answer:
         signed_url = urljoin(job.files_url, answer.headers["Location"])
     with stream.download(signed_url) as response:
-        return sum(len(chunk) for chunk in response.iter_content(DOWNLOAD_CHUNK_BYTES))
+        return sum(len(chunk) for chunk in response.iter_content(CHUNK_BYTES))
 
 
 def timed(action: Callable[[], Any]) -> tuple[Any, float, float]:

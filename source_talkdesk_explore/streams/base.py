@@ -139,7 +139,7 @@ class ExploreReportStream(ReadsBySlice, Stream, CheckpointMixin):
         )
 
     def download(self, url: str) -> requests.Response:
-        return self.context.storage.get(url, self.stats)
+        return self.context.downloads.open(url, self.stats)
 
     def sleep(self, seconds: float) -> None:
         self.context.sleep(seconds)

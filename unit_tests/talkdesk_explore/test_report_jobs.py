@@ -3,21 +3,27 @@ from __future__ import annotations
 import io
 import json
 import threading
+from typing import Any
 
 import pytest
+import requests
 import requests_mock
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from connector_common.stats import StreamStats
+from source_talkdesk_explore.http_errors import RetryPolicy
 from source_talkdesk_explore.report_jobs import FinishedJob, JobTiming, Phase, download_entries
 from source_talkdesk_explore.sleeper import Sleeper, SyncCancelledError
+from source_talkdesk_explore.streams import Calls
+from source_talkdesk_explore.sync_context import SyncContext
 
 from .factories import (
     STORAGE_URL,
     TOKEN_URL,
     FakeClock,
     api_stream,
+    config,
     files_url,
     job_body,
     job_url,
@@ -247,12 +253,14 @@ def finished() -> FinishedJob:
 
 
 def download(mock, clock: FakeClock | None = None, stats: StreamStats | None = None) -> list[dict]:
+    return read_file(api_stream(clock or FakeClock()), stats)
+
+
+def read_file(stream: Calls, stats: StreamStats | None = None) -> list[dict]:
+    """The finished job's entries, as `stream` downloads them (its own stats count the storage
+    requests and their retries; `stats`, the stream's by default, what the job counts)."""
     timing = JobTiming(file_not_ready_wait_s=1.0)
-    return list(
-        download_entries(
-            api_stream(clock or FakeClock()), finished(), stats or StreamStats("calls"), timing
-        )
-    )
+    return list(download_entries(stream, finished(), stats or stream.stats, timing))
 
 
 @pytest.mark.parametrize("code", [300, 302, 303])
@@ -325,6 +333,71 @@ def test_refused_downloads_back_off_doubling_and_fail_without_a_last_wait(mock) 
         download(mock, clock)
     assert clock.sleeps == [1.0, 2.0, 4.0]  # 4 attempts, 3 waits between them
     assert "after 4 attempts" in (caught.value.message or "")
+
+
+@pytest.mark.parametrize(
+    ("failure", "wait"),
+    [
+        ({"status_code": 503}, 1.0),
+        ({"status_code": 408}, 1.0),
+        ({"status_code": 429, "headers": {"Retry-After": "3"}}, 3.0),
+        ({"exc": requests.ConnectionError(f"cannot reach {SIGNED}")}, 1.0),
+    ],
+    ids=["5xx", "408", "429-retry-after", "network"],
+)
+def test_a_transient_storage_failure_is_retried_on_the_same_signed_url(
+    mock, failure: dict[str, Any], wait: float
+) -> None:
+    clock = FakeClock()
+    stream = api_stream(clock)
+    mock.get(files_url(), status_code=303, headers={"Location": SIGNED})
+    mock.get(SIGNED, [failure, {"json": report_body([{"call_id": "1"}])}])
+    assert read_file(stream) == [{"call_id": "1"}]
+    assert clock.sleeps == [wait]
+    asked = [request.url for request in mock.request_history]
+    assert asked.count(files_url()) == 1 and asked.count(SIGNED) == 2
+    assert stream.stats.pages == 1 and stream.stats.retries == 1
+
+
+def test_storage_retries_are_counted_and_waited_like_the_syncs_other_transient_retries(
+    mock,
+) -> None:
+    clock = FakeClock()
+    stream = api_stream(clock, transient_attempts=4, transient_backoff_s=2.0, backoff_cap_s=5.0)
+    mock.get(files_url(), status_code=303, headers={"Location": SIGNED})
+    mock.get(SIGNED, status_code=503, text="<Error><Code>SlowDown</Code></Error>")
+    with pytest.raises(AirbyteTracedException) as caught:
+        read_file(stream)
+    assert caught.value.failure_type == FailureType.transient_error
+    assert caught.value.message == (
+        "A Talkdesk Explore report file could not be downloaded after 4 attempts (HTTP 503)."
+    )
+    assert clock.sleeps == [2.0, 4.0, 5.0]  # the policy's backoff, capped, no wait after the last
+    assert stream.stats.retries == 3
+    assert "signature" not in f"{caught.value.message} {caught.value.internal_message}"
+
+
+def test_a_download_retry_wait_ends_at_once_when_the_sync_is_cancelled(mock) -> None:
+    mock.get(files_url(), status_code=303, headers={"Location": SIGNED})
+    mock.get(SIGNED, status_code=503)
+    context = SyncContext(config(), policy=RetryPolicy(transient_backoff_s=600))
+    stream = Calls(context)
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            list(download_entries(stream, finished(), stream.stats))
+        except BaseException as error:
+            outcome.append(error)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    while not stream.stats.retries and worker.is_alive():
+        worker.join(0.01)
+    context.close()
+    worker.join(10)
+    assert not worker.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], SyncCancelledError)
 
 
 def test_report_without_entries_fails_instead_of_yielding_nothing(mock) -> None:
