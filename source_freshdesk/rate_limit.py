@@ -16,8 +16,9 @@ leaves (`acquire_call`) and from every response:
   minute the server counts in, it never sees more; a list waiting for its window holds up no
   other request. The limit comes from `subscription_tier` when set, else from the plan whose
   account limit X-RateLimit-Total names; until the first answer says, the smallest plan's
-  (Growth) applies. An account limit that names no plan (trial, custom contracts) has no
-  published list limits: the account budget and the 429 rule below cover those lists.
+  (Growth) applies. An account limit that names no plan (trial, custom contracts), or answers
+  that carry no X-RateLimit-Total at all, give no published list limit: the account budget and
+  the 429 rule below cover those lists.
   Whether Freshdesk counts list calls or credits is not documented; credits are never fewer.
 - A 429 pauses the requests of the scope it exhausted until its Retry-After has passed. The
   answer does not name the scope, so: a 429 to a list request whose X-RateLimit-Remaining still
@@ -250,7 +251,7 @@ class FreshdeskAPIBudget(APIBudget):
         requests_per_minute: int | None,
         subscription_tier: SubscriptionTier | None = None,
         clock: Clock = time.monotonic,
-        sleep: Sleep = time.sleep,
+        sleep: Sleep | None = None,
     ) -> None:
         super().__init__(policies=[])
         self.cap = EvenPacer(requests_per_minute, clock) if requests_per_minute else None
@@ -259,7 +260,9 @@ class FreshdeskAPIBudget(APIBudget):
         self.account = RateScope(clock)
         self.lists = {scope: RateScope(clock) for scope in LIST_ENDPOINTS.values()}
         self._windows = {scope: CreditWindow(clock) for scope in LIST_ENDPOINTS.values()}
+        # Looked up when it is called (time.sleep unless a test gives a clock of its own).
         self._sleep = sleep
+        self._answered = threading.Event()
 
     def list_limit(self, scope: ListScope) -> int | None:
         """The list's own credits per minute: the tier's, the plan's the headers name, Growth's
@@ -268,7 +271,7 @@ class FreshdeskAPIBudget(APIBudget):
             return self.tier_limits.of(scope)
         total = self.pacer.total
         if total is None:
-            return SMALLEST_PLAN.of(scope)
+            return None if self._answered.is_set() else SMALLEST_PLAN.of(scope)
         plan = PLANS_BY_ACCOUNT_LIMIT.get(total)
         return plan.of(scope) if plan is not None else None
 
@@ -297,6 +300,7 @@ class FreshdeskAPIBudget(APIBudget):
         if not isinstance(response, requests.Response):
             return
         self.pacer.observe(response)
+        self._answered.set()
         if response.status_code == 429:
             self.exhausted_scope(request, response).hold(response_retry_after(response))
 
@@ -322,7 +326,7 @@ class FreshdeskAPIBudget(APIBudget):
 
     def _wait(self, seconds: float) -> bool:
         if seconds > 0:
-            self._sleep(seconds)
+            (self._sleep or time.sleep)(seconds)
             return True
         return False
 

@@ -232,6 +232,14 @@ def test_a_list_waiting_under_the_smallest_plan_goes_once_an_answer_names_a_bigg
     assert times[20] <= 1.0
 
 
+def test_answers_without_an_account_limit_leave_the_lists_to_the_account_budget() -> None:
+    # No published plan can be told from them; the 429 rule still covers the lists.
+    clock = SleepingClock()
+    budget = FreshdeskAPIBudget(None, clock=clock, sleep=clock.sleep)
+    budget.update_from_response(None, response_with({}))
+    assert send_times(budget, clock, [CONTACTS] * 30) == [0.0] * 30
+
+
 def test_an_account_limit_of_no_known_plan_leaves_the_lists_to_the_account_budget() -> None:
     clock = SleepingClock()
     budget = budget_on(clock, total=50)  # trial accounts have no list limits
