@@ -23,7 +23,7 @@ from requests.auth import AuthBase
 
 from connector_common.record_coercion import SchemaCoercion
 from connector_common.slice_reading import ReadsBySlice
-from connector_common.stats import StreamStats
+from connector_common.stats import COUNTERS, StreamStats
 from source_freshdesk.config import FreshdeskConfig
 from source_freshdesk.http_errors import (
     FreshdeskErrorHandler,
@@ -44,6 +44,8 @@ from source_freshdesk.state import (
 )
 
 Record = Mapping[str, Any]
+# Freshdesk runs no report jobs: its summary line shows every other counter.
+SUMMARY_COUNTERS = tuple(counter for counter in COUNTERS if counter != "jobs")
 # The slice key that orders a stream's slices in its ledger.
 SEQUENCE = "sequence"
 # The unfiltered list of a stream read as several views.
@@ -106,7 +108,7 @@ class FreshdeskStream(ReadsBySlice, HttpStream, ABC):
         # Set before HttpStream.__init__, which builds the error handler straight away.
         self.context = context
         self.config = context.config
-        self.stats = stats or StreamStats(self.name)
+        self.stats = stats or StreamStats(self.name, shown=SUMMARY_COUNTERS)
         super().__init__(authenticator=context.authenticator, api_budget=context.budget)
         self.http = HttpClient(
             name=self.name,

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from connector_common.stats import StreamStats
-from source_freshdesk.streams.base import FreshdeskStream
+from source_freshdesk.streams.base import SUMMARY_COUNTERS, FreshdeskStream
 
 STRING = {"type": ["null", "string"]}
 # Freshdesk field type -> the JSON schema of its value in a record. Types not listed (or not yet
@@ -84,7 +84,9 @@ class TypedCustomFields(FreshdeskStream):
     def get_json_schema(self) -> Mapping[str, Any]:
         schema = super().get_json_schema()
         # Read by a stream object of its own, so these requests stay out of this one's summary.
-        reader = FieldDefinitions(self.context, StreamStats(f"{self.name}:{self.fields_endpoint}"))
+        reader = FieldDefinitions(
+            self.context, StreamStats(f"{self.name}:{self.fields_endpoint}", shown=SUMMARY_COUNTERS)
+        )
         try:
             definitions = [
                 record for page in reader.pages(self.fields_endpoint, {}) for record in page.records
