@@ -132,18 +132,22 @@ def start_connector(
     args: Sequence[str],
     env: Mapping[str, str] | None = None,
     capture_stderr: bool = True,
+    errors: str = "strict",
 ) -> subprocess.Popen[str] | LaunchedProcess:
     """A connector process running `script args`, its stdout (and stderr) piped as text: forked
     from the prewarmed launcher when it is one of this project's, or through the console script
-    (any other script, such as another connector's path, or with CONNECTOR_LAUNCH=exec)."""
+    (any other script, such as another connector's path, or with CONNECTOR_LAUNCH=exec).
+    `errors` is how undecodable bytes are read: "replace" for a process the test may kill, whose
+    last line can end inside a multi-byte character."""
     environment = dict(os.environ if env is None else env)
     if prewarmed() and script in ENTRY_POINTS:
-        return LaunchedProcess(script, args, environment, capture_stderr)
+        return LaunchedProcess(script, args, environment, capture_stderr, errors)
     return subprocess.Popen(
         [console_script(script), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE if capture_stderr else subprocess.DEVNULL,
         text=True,
+        errors=errors,
         env=environment,
     )
 

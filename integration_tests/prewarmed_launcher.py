@@ -192,6 +192,7 @@ class LaunchedProcess:
         args: Sequence[str],
         env: Mapping[str, str],
         capture_stderr: bool = True,
+        errors: str = "strict",
     ) -> None:
         stdout_read, stdout_write = os.pipe()
         stderr_read, stderr_write = os.pipe() if capture_stderr else (-1, -1)
@@ -205,9 +206,11 @@ class LaunchedProcess:
             os.close(fd)
         self._unread = b""
         self.pid: int = self._answer(None)["pid"]
-        self.stdout: TextIO = open(stdout_read, encoding="utf-8")  # noqa: SIM115
+        self.stdout: TextIO = open(stdout_read, encoding="utf-8", errors=errors)  # noqa: SIM115
         self.stderr: TextIO | None = (
-            open(stderr_read, encoding="utf-8") if capture_stderr else None  # noqa: SIM115
+            open(stderr_read, encoding="utf-8", errors=errors)  # noqa: SIM115
+            if capture_stderr
+            else None
         )
         self.returncode: int | None = None
         self.args = [script, *args]

@@ -184,6 +184,12 @@ class TestFreshdeskThroughPyAirbyte:
                 for r in sandbox.records("conversations")
                 if r["ticket_id"] == ticket
             },
+            # Its files are listed again with its conversations (the parent's cursor moved).
+            "ticket_attachments": {
+                _key_of(streams["ticket_attachments"], r)
+                for r in sandbox.records("ticket_attachments")
+                if r["ticket_id"] == ticket
+            },
         }
 
         second = read_through_pyairbyte(pyairbyte_env, "source-freshdesk", config, tmp_path)

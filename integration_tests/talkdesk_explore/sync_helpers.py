@@ -117,7 +117,11 @@ class LiveRead:
             path = Path(self._dir.name) / f"{name}.json"
             path.write_text(json.dumps(value))
             args += [f"--{name}", str(path)]
-        self.process = start_connector(SCRIPT, args, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        # A kill can cut the last line inside a character (rows carry emoji and CJK text): that
+        # line is dropped as cut off (finish), every complete line before it decodes as sent.
+        self.process = start_connector(
+            SCRIPT, args, env={**os.environ, "PYTHONUNBUFFERED": "1"}, errors="replace"
+        )
         self.messages: list[dict[str, Any]] = []
 
     def messages_until(self, predicate) -> None:
